@@ -1,0 +1,131 @@
+// Command klaxon is Klaxon's single binary: `klaxon serve` runs the paging
+// core, `klaxon check` validates a configuration and its rosters.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/klaxonhq/klaxon/config"
+	"github.com/klaxonhq/klaxon/rosters"
+	"github.com/klaxonhq/klaxon/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `usage: klaxon <command> [--config klaxon.yaml]
+
+commands:
+  serve   run Klaxon
+  check   validate the configuration and every roster file
+`
+
+// run runs one klaxon command and returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("klaxon "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "klaxon.yaml", "path to klaxon.yaml")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, *configPath, stderr)
+	case "check":
+		return check(*configPath, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "klaxon: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+// load reads and validates the configuration and its rosters.
+func load(path string) (*config.Config, *rosters.Set, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	rs, err := rosters.LoadDir(cfg.Rosters)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := server.Classifier(cfg); err != nil {
+		return nil, nil, err
+	}
+	return cfg, rs, nil
+}
+
+func check(path string, stdout, stderr io.Writer) int {
+	cfg, rs, err := load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d integrations, %d services in %s)\n", path, len(cfg.Integrations), len(rs.Services()), cfg.Rosters)
+	return 0
+}
+
+func serve(ctx context.Context, path string, stderr io.Writer) int {
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	cfg, rs, err := load(path)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	srv, err := server.New(cfg, rs, server.Options{Logger: log})
+	if err != nil {
+		log.Error("klaxon cannot start", "err", err)
+		return 1
+	}
+	defer srv.Close()
+	go reloadOnHangup(ctx, path, srv, log)
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		log.Error("klaxon cannot listen", "addr", cfg.Listen, "err", err)
+		return 1
+	}
+	if err := srv.Run(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("klaxon stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// reloadOnHangup reloads the rosters and classification rules on SIGHUP. An
+// invalid new version is reported and the one in force is kept.
+func reloadOnHangup(ctx context.Context, path string, srv *server.Server, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, rs, err := load(path)
+		if err != nil {
+			log.Error("reload refused; keeping the configuration in force", "err", err)
+			continue
+		}
+		classifier, _ := server.Classifier(cfg)
+		srv.Engine().SetRosters(rs)
+		srv.Engine().SetClassifier(classifier)
+		log.Info("reloaded rosters and classification rules", "config", path)
+	}
+}

@@ -1,0 +1,149 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// Ingest records a batch of classified alerts in one transaction.
+func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.begin()
+	results := make([]engine.IngestResult, len(batch))
+	for i := range batch {
+		results[i] = c.ingest(now, &batch[i])
+	}
+	if err := c.commit(); err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// ingest applies one alert to the change.
+func (c *change) ingest(now time.Time, in *engine.Classified) engine.IngestResult {
+	id := in.ID()
+	res := engine.IngestResult{AlertID: id, Priority: in.Priority}
+	rec := c.alert(id)
+	if rec != nil && c.duplicate(rec, in) {
+		rec.Count++
+		rec.LastSeen = now
+		res.Outcome, res.Incident = engine.OutcomeDuplicate, rec.Incident
+		return res
+	}
+	if in.Status == engine.AlertResolved {
+		return c.clearAlert(now, rec, in, res)
+	}
+	if rec == nil {
+		rec = &engine.AlertRecord{FirstSeen: now}
+	}
+	rec.Classified, rec.Incident, rec.LastSeen = *in, "", now
+	rec.Count++
+	c.putAlert(rec)
+	if in.Event != "" {
+		res.Outcome = engine.OutcomeEvent
+		return res
+	}
+	if key := c.openIncident(in.GroupKey); key != "" {
+		c.join(now, c.incident(key), rec)
+		res.Outcome, res.Incident = engine.OutcomeJoined, key
+		return res
+	}
+	res.Outcome, res.Incident = engine.OutcomeOpened, c.openNew(now, rec)
+	return res
+}
+
+// duplicate reports whether in changes nothing about rec but its count: the
+// same status, and for a firing alert, still where it was recorded (an open
+// incident, or an event that is still an event).
+func (c *change) duplicate(rec *engine.AlertRecord, in *engine.Classified) bool {
+	if rec.Status != in.Status {
+		return false
+	}
+	if in.Status == engine.AlertResolved {
+		return true
+	}
+	if rec.Incident == "" {
+		return in.Event != ""
+	}
+	inc := c.peekIncident(rec.Incident)
+	return inc != nil && inc.Open()
+}
+
+// openNew opens an incident for rec, with its escalation due at now.
+func (c *change) openNew(now time.Time, rec *engine.AlertRecord) string {
+	c.seq++
+	key := engine.IncidentKey(c.s.prefix, c.seq)
+	inc := &engine.Incident{
+		Key: key, Number: c.seq, Service: rec.Service, Policy: rec.Policy, Category: rec.Category,
+		Priority: rec.Priority, State: engine.StateTriggered, Summary: rec.Summary, GroupKey: rec.GroupKey,
+		FirstAlertAt: rec.StartsAt, OpenedAt: now, Gen: 1,
+		Alerts: []string{rec.ID()}, Firing: 1,
+		Timeline: []engine.Entry{{At: now, Kind: engine.EntryOpened, Actor: rec.Integration,
+			Detail: fmt.Sprintf("opened %s by alert %s from %s", rec.Priority, rec.Summary, rec.Integration)}},
+	}
+	if inc.FirstAlertAt.IsZero() || inc.FirstAlertAt.After(now) {
+		inc.FirstAlertAt = now
+	}
+	rec.Incident = key
+	c.addIncident(inc)
+	c.open[rec.GroupKey] = key
+	c.putTimer(engine.Timer{ID: engine.EscalationTimerID(key), Kind: engine.TimerEscalate,
+		Incident: key, Gen: inc.Gen, Due: now})
+	return key
+}
+
+// join adds a firing alert to an open incident.
+func (c *change) join(now time.Time, inc *engine.Incident, rec *engine.AlertRecord) {
+	rec.Incident = inc.Key
+	if !slices.Contains(inc.Alerts, rec.ID()) {
+		inc.Alerts = append(inc.Alerts, rec.ID())
+	}
+	inc.Firing++
+	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAlertJoined, Actor: rec.Integration,
+		Detail: fmt.Sprintf("alert %s joined (%s)", rec.Summary, rec.Priority)})
+}
+
+// clearAlert records an alert resolved at its source, and resolves its
+// incident when no other alert of it is firing.
+func (c *change) clearAlert(now time.Time, rec *engine.AlertRecord, in *engine.Classified, res engine.IngestResult) engine.IngestResult {
+	if rec == nil {
+		rec = &engine.AlertRecord{Classified: *in, FirstSeen: now}
+		c.putAlert(rec)
+	}
+	rec.Status, rec.EndsAt, rec.LastSeen = engine.AlertResolved, in.EndsAt, now
+	rec.Count++
+	res.Outcome, res.Incident = engine.OutcomeCleared, rec.Incident
+	inc := c.peekIncident(rec.Incident)
+	if inc == nil || !inc.Open() {
+		return res
+	}
+	inc = c.incident(rec.Incident)
+	inc.Firing--
+	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAlertCleared, Actor: rec.Integration,
+		Detail: fmt.Sprintf("alert %s resolved at the source", rec.Summary)})
+	if inc.Firing <= 0 {
+		inc.Firing = 0
+		c.resolve(now, inc, engine.Actor{Name: rec.Source}, "all alerts resolved at the source")
+		res.Outcome, res.Priority = engine.OutcomeResolved, inc.Priority
+	}
+	return res
+}
+
+// resolve moves inc to resolved, stops its escalation and schedules the
+// resolution notices.
+func (c *change) resolve(now time.Time, inc *engine.Incident, by engine.Actor, detail string) {
+	inc.State, inc.ResolvedAt, inc.ResolvedBy = engine.StateResolved, now, by.Name
+	inc.Gen++
+	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryResolved, Actor: by.ID, Detail: detail})
+	if c.openIncident(inc.GroupKey) == inc.Key {
+		c.open[inc.GroupKey] = ""
+	}
+	c.removeTimer(engine.EscalationTimerID(inc.Key))
+	c.putTimer(engine.Timer{ID: engine.ResolvedTimerID(inc.Key), Kind: engine.TimerResolved,
+		Incident: inc.Key, Gen: inc.Gen, Due: now})
+}

@@ -1,0 +1,181 @@
+// Package embedded is Klaxon's default store: alerts, incidents and timers
+// kept in memory for reads and written through to a bbolt file in the data
+// directory before any transition returns, so that a process killed at any
+// point restarts with everything it answered for.
+package embedded
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// Bucket names in the bbolt file.
+var (
+	bucketIncidents = []byte("incidents")
+	bucketAlerts    = []byte("alerts")
+	bucketTimers    = []byte("timers")
+	bucketLastPaged = []byte("last_paged")
+	bucketMeta      = []byte("meta")
+	keySeq          = []byte("incident_seq")
+)
+
+// Options configure the embedded store.
+type Options struct {
+	// IncidentPrefix starts every incident key (default "INC").
+	IncidentPrefix string
+}
+
+// Store is the embedded engine.Store. Reads are served from memory; every
+// transition is computed on copies, committed to disk in one bbolt
+// transaction, and only then made visible.
+type Store struct {
+	db     *bbolt.DB
+	prefix string
+
+	mu        sync.RWMutex
+	seq       int64
+	incidents map[string]*engine.Incident
+	alerts    map[string]*engine.AlertRecord
+	open      map[string]string // group key -> open incident key
+	lastPaged map[string]string // person -> incident key
+	timers    timerQueue
+}
+
+var _ engine.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the store in dir and loads it into memory.
+func Open(dir string, opts Options) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, "klaxon.db")
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{
+		db:        db,
+		prefix:    cmp.Or(opts.IncidentPrefix, "INC"),
+		incidents: map[string]*engine.Incident{},
+		alerts:    map[string]*engine.AlertRecord{},
+		open:      map[string]string{},
+		lastPaged: map[string]string{},
+		timers:    newTimerQueue(),
+	}
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// load reads the whole file into memory.
+func (s *Store) load() error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketIncidents, bucketAlerts, bucketTimers, bucketLastPaged, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
+			if err := json.Unmarshal(v, &s.seq); err != nil {
+				return fmt.Errorf("incident sequence: %w", err)
+			}
+		}
+		if err := forEach(tx, bucketIncidents, func(inc *engine.Incident) {
+			s.incidents[inc.Key] = inc
+			if inc.Open() {
+				s.open[inc.GroupKey] = inc.Key
+			}
+		}); err != nil {
+			return err
+		}
+		if err := forEach(tx, bucketAlerts, func(a *engine.AlertRecord) { s.alerts[a.ID()] = a }); err != nil {
+			return err
+		}
+		if err := forEach(tx, bucketTimers, func(t *engine.Timer) { s.timers.put(t) }); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketLastPaged).ForEach(func(k, v []byte) error {
+			s.lastPaged[string(k)] = string(v)
+			return nil
+		})
+	})
+}
+
+func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
+	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		rec := new(T)
+		if err := json.Unmarshal(v, rec); err != nil {
+			return fmt.Errorf("%s %s: %w", bucket, k, err)
+		}
+		f(rec)
+		return nil
+	})
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping reports whether the file is open.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.db.View(func(*bbolt.Tx) error { return nil })
+}
+
+// Incident returns a copy of one incident.
+func (s *Store) Incident(ctx context.Context, key string) (engine.Incident, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	inc, ok := s.incidents[key]
+	if !ok {
+		return engine.Incident{}, fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
+	}
+	return *inc, nil
+}
+
+// Incidents lists incidents, newest first.
+func (s *Store) Incidents(ctx context.Context, f engine.IncidentFilter) ([]engine.Incident, error) {
+	s.mu.RLock()
+	out := make([]engine.Incident, 0, len(s.incidents))
+	for _, inc := range s.incidents {
+		if (f.Open && !inc.Open()) || (f.State != "" && inc.State != f.State) {
+			continue
+		}
+		out = append(out, *inc)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b engine.Incident) int { return cmp.Compare(b.Number, a.Number) })
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+// LastPaged returns the incident most recently paged to person.
+func (s *Store) LastPaged(ctx context.Context, person string) (string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.lastPaged[person], nil
+}
+
+// NextDue returns when the earliest timer can next run.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	t := s.timers.peek()
+	if t == nil {
+		return time.Time{}, false, nil
+	}
+	return t.NextRun(), true, nil
+}

@@ -1,0 +1,155 @@
+package embedded
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// Acknowledge moves a triggered incident to acknowledged.
+func (s *Store) Acknowledge(ctx context.Context, now time.Time, key string, by engine.Actor) (engine.Incident, error) {
+	return s.transition(key, func(c *change, inc *engine.Incident) error {
+		if inc.State != engine.StateTriggered {
+			return engine.ErrWrongState
+		}
+		inc.State, inc.Owner, inc.AckedAt = engine.StateAcknowledged, by.ID, now
+		inc.Gen++
+		inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAcknowledged, Actor: by.ID,
+			Detail: fmt.Sprintf("acknowledged by %s%s", by.Name, via(by))})
+		c.removeTimer(engine.EscalationTimerID(key))
+		return nil
+	})
+}
+
+// Resolve moves an open incident to resolved.
+func (s *Store) Resolve(ctx context.Context, now time.Time, key string, by engine.Actor) (engine.Incident, error) {
+	return s.transition(key, func(c *change, inc *engine.Incident) error {
+		if !inc.Open() {
+			return engine.ErrWrongState
+		}
+		c.resolve(now, inc, by, fmt.Sprintf("resolved by %s%s", by.Name, via(by)))
+		return nil
+	})
+}
+
+func via(by engine.Actor) string {
+	if by.Channel == "" {
+		return ""
+	}
+	return " (" + string(by.Channel) + ")"
+}
+
+// transition applies f to one incident and commits. When f refuses, nothing
+// changes and the incident is returned as it was with f's error.
+func (s *Store) transition(key string, f func(*change, *engine.Incident) error) (engine.Incident, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.begin()
+	inc := c.incident(key)
+	if inc == nil {
+		return engine.Incident{}, fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
+	}
+	if err := f(c, inc); err != nil {
+		return *s.incidents[key], err
+	}
+	if err := c.commit(); err != nil {
+		return engine.Incident{}, err
+	}
+	return *inc, nil
+}
+
+// ClaimDue claims up to max due timers for lease.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	due := s.timers.due(now, max)
+	if len(due) == 0 {
+		return nil, nil
+	}
+	c := s.begin()
+	out := make([]engine.Timer, len(due))
+	for i, t := range due {
+		claimed := *t
+		claimed.Lease, claimed.LeaseUntil = rand.Text(), now.Add(lease)
+		claimed.Claims++
+		c.putTimer(claimed)
+		out[i] = claimed
+	}
+	if err := c.commit(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Complete finishes a claimed timer.
+func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.begin()
+	t := c.timer(cp.Timer.ID)
+	if t == nil || t.Lease != cp.Timer.Lease {
+		return fmt.Errorf("complete %s: lease lost: %w", cp.Timer.ID, engine.ErrStale)
+	}
+	if !cp.RetryAt.IsZero() {
+		retry := *t
+		retry.Due, retry.Lease, retry.LeaseUntil, retry.Claims = cp.RetryAt, "", time.Time{}, 0
+		retry.Attempt++
+		c.putTimer(retry)
+	} else {
+		c.removeTimer(t.ID)
+	}
+	inc := c.incident(cp.Timer.Incident)
+	if inc != nil && cp.Fenced && (inc.State != engine.StateTriggered || inc.Gen != cp.Timer.Gen) {
+		if err := c.commit(); err != nil {
+			return err
+		}
+		return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
+	}
+	if inc != nil {
+		c.apply(inc, &cp)
+	}
+	return c.commit()
+}
+
+// apply records what a completed timer decided on its incident.
+func (c *change) apply(inc *engine.Incident, cp *engine.Completion) {
+	recorded := map[string]bool{}
+	for _, p := range inc.Pages {
+		recorded[p.Key] = true
+	}
+	if cp.Position != nil {
+		inc.Round, inc.Step = cp.Position.Round, cp.Position.Step
+	}
+	inc.Timeline = append(inc.Timeline, cp.Entries...)
+	for _, p := range cp.Pages {
+		c.recordPage(inc, p, recorded[p.Key])
+	}
+	for _, t := range cp.Timers {
+		if (t.Kind == engine.TimerPage && recorded[t.ID]) || c.timer(t.ID) != nil {
+			continue
+		}
+		c.putTimer(t)
+	}
+}
+
+// recordPage adds or updates a page on inc. A new pending page whose key is
+// already recorded is left out: that page exists.
+func (c *change) recordPage(inc *engine.Incident, p engine.Page, exists bool) {
+	if p.Status == engine.PageSent {
+		c.lastPaged[p.Person] = inc.Key
+	}
+	for i := range inc.Pages {
+		if inc.Pages[i].Key == p.Key {
+			if p.Status != engine.PagePending {
+				inc.Pages[i] = p
+			}
+			return
+		}
+	}
+	if !exists {
+		inc.Pages = append(inc.Pages, p)
+	}
+}

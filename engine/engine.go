@@ -1,0 +1,237 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/klaxonhq/klaxon/rosters"
+)
+
+// Options configure an Engine. Store, Clock, Rosters and Classifier are
+// required.
+type Options struct {
+	Store      Store
+	Clock      Clock
+	Rosters    *rosters.Set
+	Classifier *Classifier
+	// Notifiers deliver pages, one per channel. A person's rule for a
+	// channel with no notifier is left out of their pages.
+	Notifiers      map[Channel]Notifier
+	IncidentPrefix string
+	Logger         *slog.Logger
+	Metrics        *Metrics
+	// Lease is how long a claimed timer is held before another engine may
+	// take it over (default 10s).
+	Lease time.Duration
+	// Workers bounds the timers run at once (default 16).
+	Workers int
+	// PollInterval bounds how long Run sleeps when no timer is due (default
+	// 1s), so that timers added by other replicas are seen.
+	PollInterval time.Duration
+	// MaxAttempts bounds the sends of one page before it counts as failed
+	// (default 5).
+	MaxAttempts int
+}
+
+// Engine classifies alerts, runs escalation timers and acts on responders'
+// commands. It is safe for concurrent use; several engines may share one
+// store.
+type Engine struct {
+	store      Store
+	clock      Clock
+	notifiers  map[Channel]Notifier
+	prefix     string
+	log        *slog.Logger
+	metrics    *Metrics
+	lease      time.Duration
+	workers    int
+	poll       time.Duration
+	maxAttempt int
+
+	rosters    atomic.Pointer[rosters.Set]
+	classifier atomic.Pointer[Classifier]
+	wake       chan struct{}
+}
+
+// New builds an engine from opts.
+func New(opts Options) (*Engine, error) {
+	if opts.Store == nil || opts.Clock == nil || opts.Rosters == nil || opts.Classifier == nil {
+		return nil, errors.New("engine needs a store, a clock, rosters and a classifier")
+	}
+	e := &Engine{
+		store:      opts.Store,
+		clock:      opts.Clock,
+		notifiers:  opts.Notifiers,
+		prefix:     cmp.Or(opts.IncidentPrefix, "INC"),
+		log:        cmp.Or(opts.Logger, slog.Default()),
+		metrics:    opts.Metrics,
+		lease:      cmp.Or(opts.Lease, 10*time.Second),
+		workers:    cmp.Or(opts.Workers, 16),
+		poll:       cmp.Or(opts.PollInterval, time.Second),
+		maxAttempt: cmp.Or(opts.MaxAttempts, 5),
+		wake:       make(chan struct{}, 1),
+	}
+	if e.metrics == nil {
+		e.metrics = NewMetrics(nil)
+	}
+	e.rosters.Store(opts.Rosters)
+	e.classifier.Store(opts.Classifier)
+	return e, nil
+}
+
+// SetRosters replaces the rosters; escalations in flight continue from their
+// current step under the new ones.
+func (e *Engine) SetRosters(r *rosters.Set) { e.rosters.Store(r) }
+
+// SetClassifier replaces the classification rules for alerts to come.
+func (e *Engine) SetClassifier(c *Classifier) { e.classifier.Store(c) }
+
+// Rosters returns the rosters in force.
+func (e *Engine) Rosters() *rosters.Set { return e.rosters.Load() }
+
+// Store returns the engine's store.
+func (e *Engine) Store() Store { return e.store }
+
+// Clock returns the engine's clock.
+func (e *Engine) Clock() Clock { return e.clock }
+
+// IncidentKey builds the key of incident number n with this engine's prefix.
+func (e *Engine) IncidentKey(n int64) string { return IncidentKey(e.prefix, n) }
+
+// Source describes where a batch of alerts came from.
+type Source struct {
+	// Integration is the integration's configured name.
+	Integration string
+	// Service is the service for alerts that name none.
+	Service string
+}
+
+// defaultGroupBy groups the alerts of a service that configures no group_by.
+var defaultGroupBy = []string{"alertname"}
+
+// Ingest classifies alerts and records them durably. When it returns without
+// error every alert is stored; new incidents have their first escalation due
+// at once.
+func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]IngestResult, error) {
+	if len(alerts) == 0 {
+		return nil, nil
+	}
+	now := e.clock.Now()
+	rs, cl := e.rosters.Load(), e.classifier.Load()
+	batch := make([]Classified, len(alerts))
+	for i := range alerts {
+		c := cl.Classify(&alerts[i], src.Service, now)
+		c.Integration = src.Integration
+		groupBy := defaultGroupBy
+		if svc, ok := rs.Service(c.Service); ok {
+			c.Policy = svc.Policy
+			if len(svc.GroupBy) > 0 {
+				groupBy = svc.GroupBy
+			}
+		}
+		c.GroupKey = GroupKey(c.Service, groupBy, c.Labels)
+		batch[i] = c
+	}
+	results, err := e.store.Ingest(ctx, now, batch)
+	if err != nil {
+		return nil, fmt.Errorf("ingest %d alerts: %w", len(alerts), err)
+	}
+	e.metrics.observeIngest(batch, results)
+	for _, r := range results {
+		if r.Outcome == OutcomeOpened || r.Outcome == OutcomeResolved {
+			e.Wake()
+			break
+		}
+	}
+	return results, nil
+}
+
+// Wake makes Run look for due timers at once.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs due timers until ctx is done: escalation steps, pages and
+// notices. It sleeps until the next timer is due, a bounded poll interval
+// passes, or Wake is called, and returns when ctx is done and every timer it
+// started has finished.
+func (e *Engine) Run(ctx context.Context) error {
+	for {
+		if _, err := e.RunDue(ctx); err != nil && ctx.Err() == nil {
+			e.log.Warn("running due timers", "err", err)
+		}
+		wait := e.poll
+		if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
+			wait = min(wait, next.Sub(e.clock.Now()))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.wake:
+		case <-e.clock.After(wait):
+		}
+	}
+}
+
+// RunDue runs every timer due now, including those that running them makes
+// due now, and returns how many ran. Tests call it after moving the clock.
+func (e *Engine) RunDue(ctx context.Context) (int, error) {
+	ran := 0
+	for ctx.Err() == nil {
+		now := e.clock.Now()
+		timers, err := e.store.ClaimDue(ctx, now, e.lease, e.workers)
+		if err != nil {
+			return ran, fmt.Errorf("claim due timers: %w", err)
+		}
+		if len(timers) == 0 {
+			return ran, nil
+		}
+		e.runAll(ctx, now, timers)
+		ran += len(timers)
+	}
+	return ran, ctx.Err()
+}
+
+// runAll runs claimed timers concurrently and waits for them all.
+func (e *Engine) runAll(ctx context.Context, now time.Time, timers []Timer) {
+	var wg sync.WaitGroup
+	for _, t := range timers {
+		e.metrics.TimerLag.Observe(now.Sub(t.Due).Seconds())
+		wg.Go(func() {
+			if err := e.runTimer(ctx, t); err != nil && !errors.Is(err, ErrStale) {
+				e.log.Warn("timer failed; it runs again when its lease ends",
+					"timer", t.ID, "kind", t.Kind, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func (e *Engine) runTimer(ctx context.Context, t Timer) error {
+	switch t.Kind {
+	case TimerEscalate:
+		return e.escalate(ctx, t)
+	case TimerPage:
+		return e.page(ctx, t)
+	case TimerResolved:
+		return e.fanOutNotices(ctx, t)
+	case TimerNotice:
+		return e.notice(ctx, t)
+	}
+	e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
+	return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+}
+
+// current reports whether a fenced timer still applies to inc.
+func current(inc *Incident, t *Timer) bool {
+	return inc.State == StateTriggered && inc.Gen == t.Gen
+}

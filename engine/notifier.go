@@ -1,0 +1,34 @@
+package engine
+
+import "context"
+
+// Channel is a way of reaching a person.
+type Channel string
+
+// The channels a person's notify rules may name.
+const (
+	ChannelSMS   Channel = "sms"
+	ChannelVoice Channel = "voice"
+	ChannelEmail Channel = "email"
+)
+
+// Message is one notification ready to send: its text is already rendered.
+type Message struct {
+	Channel Channel
+	// To is the phone number (E.164) or email address.
+	To       string
+	PersonID string
+	Incident string
+	Subject  string
+	Body     string
+}
+
+// Notifier delivers messages on one or more channels.
+//
+// Send returns the provider's id for the accepted message. On failure, retry
+// tells whether the same message is worth sending again later (a timeout, a
+// 5xx, a rate limit) or whether this channel cannot reach the person (an
+// invalid or opted-out number).
+type Notifier interface {
+	Send(ctx context.Context, m Message) (providerID string, retry bool, err error)
+}

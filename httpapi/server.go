@@ -1,0 +1,152 @@
+// Package httpapi is Klaxon's HTTP interface: alert webhooks, Twilio's
+// inbound webhooks, the operator API, health checks and metrics. It checks
+// tokens and sizes, hands bodies to the receivers and the engine, and turns
+// every outcome into a deliberate JSON answer.
+package httpapi
+
+import (
+	"cmp"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// Integration is a configured alert source: the token it presents and the
+// service for alerts that name none.
+type Integration struct {
+	Name, Type, Token, Service string
+}
+
+// Options configure the HTTP interface.
+type Options struct {
+	Engine       *engine.Engine
+	Integrations []Integration
+	// APITokens are the bearer tokens accepted on the operator API.
+	APITokens []string
+	// SMS handles Twilio's inbound SMS webhook; nil when Twilio is not
+	// configured.
+	SMS      http.Handler
+	Gatherer prometheus.Gatherer
+	// Registerer takes this package's metrics; nil leaves them unregistered.
+	Registerer prometheus.Registerer
+	Logger     *slog.Logger
+	// MaxBody bounds a webhook body (default 1 MiB).
+	MaxBody int64
+}
+
+// Server routes Klaxon's HTTP requests.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	rejected *prometheus.CounterVec
+	mux      *http.ServeMux
+}
+
+// New builds the HTTP interface.
+func New(opts Options) *Server {
+	opts.MaxBody = cmp.Or(opts.MaxBody, 1<<20)
+	s := &Server{
+		opts: opts,
+		log:  cmp.Or(opts.Logger, slog.Default()),
+		rejected: promauto.With(opts.Registerer).NewCounterVec(prometheus.CounterOpts{
+			Namespace: "klaxon", Name: "alerts_rejected_total",
+			Help: "Alerts and webhook bodies refused as invalid, by source."}, []string{"source"}),
+		mux: http.NewServeMux(),
+	}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /v1/alerts/alertmanager", s.alertmanager)
+	s.mux.HandleFunc("GET /v1/incidents", s.operator(s.listIncidents))
+	s.mux.HandleFunc("GET /v1/incidents/{key}", s.operator(s.getIncident))
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	if s.opts.Gatherer != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{}))
+	}
+	if s.opts.SMS != nil {
+		s.mux.Handle("POST /v1/twilio/sms", s.opts.SMS)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+// ServeHTTP routes one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+	defer cancel()
+	if err := s.opts.Engine.Store().Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "store unavailable")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// bearer returns the request's bearer token, or "".
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "Bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// tokenIs compares tokens in constant time.
+func tokenIs(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// operator guards a handler of the operator API with the api tokens.
+func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		got := bearer(r)
+		ok := false
+		for _, t := range s.opts.APITokens {
+			ok = tokenIs(got, t) || ok
+		}
+		if !ok {
+			writeError(w, http.StatusUnauthorized, "Authorization: a valid api token is required")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
+
+// storeFailure answers a request the store could not serve: 503, so that
+// senders retry.
+func (s *Server) storeFailure(w http.ResponseWriter, what string, err error) {
+	s.log.Error(what, "err", err)
+	if errors.Is(err, context.Canceled) {
+		return
+	}
+	w.Header().Set("Retry-After", "5")
+	writeError(w, http.StatusServiceUnavailable, "store unavailable; retry later")
+}
