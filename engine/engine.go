@@ -166,11 +166,12 @@ func (e *Engine) Wake() {
 // started has finished.
 func (e *Engine) Run(ctx context.Context) error {
 	for {
-		if _, err := e.RunDue(ctx); err != nil && ctx.Err() == nil {
-			e.log.Warn("running due timers", "err", err)
-		}
 		wait := e.poll
-		if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
+		if _, err := e.RunDue(ctx); err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("running due timers; trying again after the poll interval", "err", err)
+			}
+		} else if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
 			wait = min(wait, next.Sub(e.clock.Now()))
 		}
 		select {
