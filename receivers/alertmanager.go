@@ -20,9 +20,9 @@ const SourceAlertmanager = "alertmanager"
 // amMessage is Alertmanager's webhook body, payload version 4: only the
 // fields Klaxon reads.
 type amMessage struct {
-	Version     string    `json:"version"`
-	Status      string    `json:"status"`
-	ExternalURL string    `json:"externalURL"`
+	Version     string            `json:"version"`
+	Status      string            `json:"status"`
+	ExternalURL string            `json:"externalURL"`
 	Alerts      []json.RawMessage `json:"alerts"`
 }
 
