@@ -71,7 +71,7 @@ func TestRepeatedAlertChangesOnlyItsCount(t *testing.T) {
 	inc := h.incident("INC-1")
 	assert.Len(t, inc.Alerts, 1)
 	assert.Len(t, inc.Timeline, 3, "opened, escalated, page: duplicates add nothing")
-	assert.Contains(t, h.metrics(), `klaxon_alerts_deduplicated_total{source="alertmanager"} 2`)
+	h.expectMetric(`klaxon_alerts_deduplicated_total{source="alertmanager"} 2`)
 }
 
 func TestNewAlertOfTheSameGroupJoinsTheOpenIncident(t *testing.T) {
@@ -189,13 +189,61 @@ func TestBatchWithSomeInvalidAlertsKeepsTheValidOnes(t *testing.T) {
 	h.phone(alicePhone).expectSMS("INC-1")
 }
 
-// metrics scrapes /metrics.
-func (h *harness) metrics() string {
+// expectMetric requires a line of /metrics to be exactly line.
+func (h *harness) expectMetric(line string) {
 	h.t.Helper()
 	resp, err := http.Get(h.http.URL + "/metrics")
 	require.NoError(h.t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(h.t, err)
-	return string(body)
+	name, _, _ := strings.Cut(line, "{")
+	var seen []string
+	for _, l := range strings.Split(string(body), "\n") {
+		if l == line {
+			return
+		}
+		if strings.HasPrefix(l, name) {
+			seen = append(seen, l)
+		}
+	}
+	h.t.Fatalf("/metrics has no line %q; lines of %s: %q", line, name, seen)
+}
+
+func TestOperatorAPINeedsAnAPIToken(t *testing.T) {
+	h := newHarness(t)
+	h.sendAlerts(firing("HighErrorRate", "fp1"))
+	for _, token := range []string{"", amToken, "wrong"} {
+		for _, path := range []string{"/v1/incidents", "/v1/incidents/INC-1"} {
+			req, err := http.NewRequest(http.MethodGet, h.http.URL+path, nil)
+			require.NoError(t, err)
+			if token != "" {
+				req.Header.Set("Authorization", "Bearer "+token)
+			}
+			status, out := h.do(req)
+			assert.Equal(t, http.StatusUnauthorized, status, "%s with token %q", path, token)
+			assert.Contains(t, out["error"], "api token")
+		}
+	}
+	req, err := http.NewRequest(http.MethodGet, h.http.URL+"/v1/incidents/INC-9", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	status, out := h.do(req)
+	assert.Equal(t, http.StatusNotFound, status)
+	assert.Contains(t, out["error"], "INC-9")
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	h := newHarness(t)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get(h.http.URL + path)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+	h.sendAlerts(firing("HighErrorRate", "fp1"))
+	h.tick()
+	h.expectMetric(`klaxon_alerts_received_total{source="alertmanager"} 1`)
+	h.expectMetric(`klaxon_incidents_opened_total{priority="P1"} 1`)
+	h.expectMetric(`klaxon_pages_total{channel="sms",result="sent"} 1`)
 }
