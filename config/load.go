@@ -21,7 +21,10 @@ func Load(path string) (*Config, error) {
 
 // Parse decodes and validates data as the contents of file, expanding
 // ${NAME} with env (nil leaves references as written). Relative paths are
-// resolved against file's directory.
+// resolved against file's directory. When the file decodes but fails
+// validation, Parse returns the config as built alongside the problems, so
+// that a checker can go on to the roster files it names; such a config must
+// not be used to run.
 func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, error) {
 	raw := defaults()
 	if err := yamlfile.Decode(file, data, &raw, env); err != nil {
@@ -30,10 +33,7 @@ func Parse(file string, data []byte, env func(string) (string, bool)) (*Config, 
 	b := builder{file: file}
 	cfg := b.build(&raw)
 	b.errs.Sort()
-	if err := b.errs.Err(); err != nil {
-		return nil, err
-	}
-	return cfg, nil
+	return cfg, b.errs.Err()
 }
 
 // resolve makes a relative path relative to the config file's directory.

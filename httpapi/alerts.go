@@ -69,7 +69,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, source string, d
 func (s *Server) integration(source, token string) (Integration, bool) {
 	var found Integration
 	ok := false
-	for _, in := range s.opts.Integrations {
+	for _, in := range s.tokens.Load().integrations {
 		if tokenIs(token, in.Token) && in.Type == source {
 			found, ok = in, true
 		}

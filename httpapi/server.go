@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -29,9 +30,11 @@ type Integration struct {
 
 // Options configure the HTTP interface.
 type Options struct {
-	Engine       *engine.Engine
+	Engine *engine.Engine
+	// Integrations are the alert sources accepted until SetTokens.
 	Integrations []Integration
-	// APITokens are the bearer tokens accepted on the operator API.
+	// APITokens are the bearer tokens accepted on the operator API until
+	// SetTokens.
 	APITokens []string
 	// SMS handles Twilio's inbound SMS webhook; nil when Twilio is not
 	// configured.
@@ -47,6 +50,7 @@ type Options struct {
 // Server routes Klaxon's HTTP requests.
 type Server struct {
 	opts     Options
+	tokens   atomic.Pointer[tokens]
 	log      *slog.Logger
 	rejected *prometheus.CounterVec
 	mux      *http.ServeMux
@@ -63,14 +67,27 @@ func New(opts Options) *Server {
 			Help: "Alerts and webhook bodies refused as invalid, by source."}, []string{"source"}),
 		mux: http.NewServeMux(),
 	}
+	s.SetTokens(opts.Integrations, opts.APITokens)
 	s.routes()
 	return s
+}
+
+// tokens are the credentials in force; a reload replaces them whole.
+type tokens struct {
+	integrations []Integration
+	api          []string
+}
+
+// SetTokens replaces the integrations and api tokens accepted from now on.
+func (s *Server) SetTokens(integrations []Integration, api []string) {
+	s.tokens.Store(&tokens{integrations: integrations, api: api})
 }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/alerts/alertmanager", s.alertmanager)
 	s.mux.HandleFunc("GET /v1/incidents", s.operator(s.listIncidents))
 	s.mux.HandleFunc("GET /v1/incidents/{key}", s.operator(s.getIncident))
+	s.mux.HandleFunc("GET /v1/oncall", s.operator(s.onCall))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -119,7 +136,7 @@ func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		got := bearer(r)
 		ok := false
-		for _, t := range s.opts.APITokens {
+		for _, t := range s.tokens.Load().api {
 			ok = tokenIs(got, t) || ok
 		}
 		if !ok {

@@ -261,3 +261,54 @@ func TestSetIsSafeForConcurrentReads(t *testing.T) {
 		<-done
 	}
 }
+
+func TestOnCallAtListsEveryRotationWithItsNextHandoffs(t *testing.T) {
+	files := map[string][]byte{"payments.yaml": []byte(`team: payments
+timezone: America/New_York
+people:
+  - {id: alice, name: Alice, phone: "+15551230001"}
+  - {id: bob, name: Bob, phone: "+15551230002"}
+rotations:
+  - {name: primary, members: [alice, bob], shift: 7d, handoff: "2026-11-16 09:00"}
+  - {name: business-hours, members: [bob], shift: 1d, handoff: "2026-11-16 09:00", hours: "Mon-Fri 09:00-17:00"}
+overrides:
+  - {rotation: primary, person: bob, from: "2026-11-22 00:00", to: "2026-11-23 00:00"}
+`), "sre.yaml": []byte(`team: sre
+timezone: Europe/Berlin
+people:
+  - {id: erin, name: Erin, phone: "+4915112345678"}
+rotations:
+  - {name: ic, members: [erin], shift: 12h, handoff: "2026-11-16 08:00"}
+`)}
+	s, err := rosters.Parse(files)
+	require.NoError(t, err)
+	at := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // Sunday 07:00 in New York
+
+	all := s.OnCallAt(at, "", 2)
+	require.Len(t, all, 3)
+	got := map[string]rosters.OnCallNow{}
+	for _, o := range all {
+		got[o.Rotation.Ref()] = o
+	}
+	assert.Equal(t, "bob", got["payments/primary"].Person.ID)
+	assert.Equal(t, rosters.WhyOverride, got["payments/primary"].Why)
+	assert.Equal(t, "", got["payments/business-hours"].Person.ID)
+	assert.Equal(t, rosters.WhyOutsideHours, got["payments/business-hours"].Why)
+	assert.Equal(t, "erin", got["sre/ic"].Person.ID)
+	assert.Equal(t, []time.Time{
+		time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC), time.Date(2026, 11, 30, 14, 0, 0, 0, time.UTC),
+	}, inUTC(got["payments/primary"].NextHandoffs))
+	assert.Equal(t, []time.Time{
+		time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC),
+	}, inUTC(got["sre/ic"].NextHandoffs))
+
+	assert.Len(t, s.OnCallAt(at, "sre", 2), 1)
+}
+
+func inUTC(ts []time.Time) []time.Time {
+	out := make([]time.Time, len(ts))
+	for i, t := range ts {
+		out[i] = t.UTC()
+	}
+	return out
+}

@@ -13,9 +13,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
-	"github.com/klaxonhq/klaxon/config"
-	"github.com/klaxonhq/klaxon/rosters"
 	"github.com/klaxonhq/klaxon/server"
 )
 
@@ -25,11 +24,12 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = `usage: klaxon <command> [--config klaxon.yaml]
+const usage = `usage: klaxon <command> [flags]
 
 commands:
-  serve   run Klaxon
-  check   validate the configuration and every roster file
+  serve    [--config klaxon.yaml]                     run Klaxon
+  check    [--config klaxon.yaml]                     validate the configuration and every roster file
+  oncall   [--config klaxon.yaml] [--at TIME] [--team T]  who is on call in every rotation, and the next handoffs
 `
 
 // run runs one klaxon command and returns the exit status.
@@ -41,6 +41,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("klaxon "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "klaxon.yaml", "path to klaxon.yaml")
+	var at, team *string
+	if args[0] == "oncall" {
+		at = fs.String("at", "", "the time to answer for: RFC 3339, or YYYY-MM-DD HH:MM in UTC (default now)")
+		team = fs.String("team", "", "only this team's rotations")
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -49,29 +54,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return serve(ctx, *configPath, stderr)
 	case "check":
 		return check(*configPath, stdout, stderr)
+	case "oncall":
+		return oncall(*configPath, *at, *team, time.Now(), stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "klaxon: unknown command %q\n%s", args[0], usage)
 	return 2
 }
 
-// load reads and validates the configuration and its rosters.
-func load(path string) (*config.Config, *rosters.Set, error) {
-	cfg, err := config.Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	rs, err := rosters.LoadDir(cfg.Rosters)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := server.Classifier(cfg); err != nil {
-		return nil, nil, err
-	}
-	return cfg, rs, nil
-}
-
 func check(path string, stdout, stderr io.Writer) int {
-	cfg, rs, err := load(path)
+	cfg, rs, err := server.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -82,7 +73,7 @@ func check(path string, stdout, stderr io.Writer) int {
 
 func serve(ctx context.Context, path string, stderr io.Writer) int {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg, rs, err := load(path)
+	cfg, rs, err := server.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
@@ -106,7 +97,7 @@ func serve(ctx context.Context, path string, stderr io.Writer) int {
 	return 0
 }
 
-// reloadOnHangup reloads the rosters and classification rules on SIGHUP. An
+// reloadOnHangup reloads the configuration and rosters on SIGHUP. An
 // invalid new version is reported and the one in force is kept.
 func reloadOnHangup(ctx context.Context, path string, srv *server.Server, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
@@ -118,14 +109,10 @@ func reloadOnHangup(ctx context.Context, path string, srv *server.Server, log *s
 			return
 		case <-hup:
 		}
-		cfg, rs, err := load(path)
-		if err != nil {
+		if err := srv.Reload(path); err != nil {
 			log.Error("reload refused; keeping the configuration in force", "err", err)
 			continue
 		}
-		classifier, _ := server.Classifier(cfg)
-		srv.Engine().SetRosters(rs)
-		srv.Engine().SetClassifier(classifier)
-		log.Info("reloaded rosters and classification rules", "config", path)
+		log.Info("reloaded the configuration and rosters", "config", path)
 	}
 }
