@@ -312,3 +312,56 @@ func inUTC(ts []time.Time) []time.Time {
 	}
 	return out
 }
+
+// The follow-the-sun example of the README: one step names two regional
+// rotations whose hours complement each other; only the one covering the
+// instant has anybody on call.
+func TestFollowTheSun(t *testing.T) {
+	s, err := rosters.Parse(map[string][]byte{
+		"sre-emea.yaml": []byte(`team: sre-emea
+timezone: Europe/Berlin
+people:
+  - {id: erin, name: Erin Gross, phone: "+4915112345678"}
+rotations:
+  - {name: follow-the-sun, members: [erin], shift: 7d, handoff: "2026-01-05 08:00", hours: "Mon-Sun 08:00-20:00"}
+`),
+		"sre-amer.yaml": []byte(`team: sre-amer
+timezone: America/Los_Angeles
+people:
+  - {id: sam, name: Sam Ito, phone: "+15551230009"}
+rotations:
+  - {name: follow-the-sun, members: [sam], shift: 7d, handoff: "2026-01-05 11:00", hours: "Mon-Sun 11:00-23:00"}
+policies:
+  - name: sre
+    steps:
+      - notify: ["rotation:sre-emea/follow-the-sun", "rotation:sre-amer/follow-the-sun"]
+        escalate_after: 10m
+`)})
+	require.NoError(t, err)
+	policy, ok := s.Policy("sre-amer/sre")
+	require.True(t, ok)
+	onCall := func(at time.Time) []string {
+		var ids []string
+		for _, target := range policy.Steps[0].Targets {
+			for _, p := range s.OnCall(target, at) {
+				ids = append(ids, p.ID)
+			}
+		}
+		return ids
+	}
+	for _, c := range []struct {
+		at   string
+		want []string
+	}{
+		{"2026-11-22T07:00:00Z", []string{"erin"}}, // 08:00 Berlin
+		{"2026-11-22T18:59:00Z", []string{"erin"}}, // 19:59 Berlin, 10:59 Los Angeles
+		{"2026-11-22T19:00:00Z", []string{"sam"}},  // 11:00 Los Angeles
+		{"2026-11-23T06:59:00Z", []string{"sam"}},  // 22:59 Los Angeles
+		{"2026-07-01T06:30:00Z", []string{"erin"}}, // summer: 08:30 Berlin, 23:30 Los Angeles
+		{"2026-07-01T05:30:00Z", []string{"sam"}},  // summer: 07:30 Berlin, 22:30 Los Angeles
+	} {
+		at, err := time.Parse(time.RFC3339, c.at)
+		require.NoError(t, err)
+		assert.Equal(t, c.want, onCall(at), c.at)
+	}
+}
