@@ -52,8 +52,11 @@ func each(files []*parsedFile, pass func(*parsedFile)) {
 	}
 }
 
-// problem records a problem with field in file at line.
+// problem records a problem with field in file at line. A problem in a
+// value that has no position of its own (an empty list item) is put on the
+// file's first line, so that every problem names a line.
 func (b *builder) problem(file string, line int, field, format string, args ...any) {
+	line = max(line, 1)
 	msg := fmt.Sprintf(format, args...)
 	if field != "" {
 		msg = field + ": " + msg

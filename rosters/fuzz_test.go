@@ -1,11 +1,13 @@
 package rosters_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/klaxonhq/klaxon/internal/yamlfile"
 	"github.com/klaxonhq/klaxon/rosters"
 )
 
@@ -35,6 +37,15 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		set, err := rosters.Parse(map[string][]byte{"payments.yaml": data, "sre.yaml": []byte(sreFixture)})
 		if err != nil {
+			var problems yamlfile.Errors
+			if !errors.As(err, &problems) {
+				t.Fatalf("error is not a list of file:line problems: %v", err)
+			}
+			for _, p := range problems {
+				if p.File == "" || (p.Line == 0 && len(data) > 0) {
+					t.Fatalf("problem without a file and line: %q", p.Error())
+				}
+			}
 			return
 		}
 		for _, r := range set.Rotations() {
