@@ -5,10 +5,13 @@ import "time"
 // AlertStatus is an alert's state at its source.
 type AlertStatus string
 
-// An alert is firing until its source says it has resolved.
+// An alert is firing until its source says it has resolved. A source that
+// tracks acknowledgement itself (PagerDuty Events) may also say it was
+// acknowledged there.
 const (
-	AlertFiring   AlertStatus = "firing"
-	AlertResolved AlertStatus = "resolved"
+	AlertFiring       AlertStatus = "firing"
+	AlertResolved     AlertStatus = "resolved"
+	AlertAcknowledged AlertStatus = "acknowledged"
 )
 
 // Alert is one signal from one source, as every receiver translates it. Its
