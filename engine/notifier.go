@@ -19,8 +19,28 @@ type Message struct {
 	To       string
 	PersonID string
 	Incident string
-	Subject  string
-	Body     string
+	// Number is the incident's number, for reply instructions.
+	Number int64
+	// PageKey identifies the page the message carries, so that a provider's
+	// later status report (delivered, failed) can be matched to it.
+	PageKey string
+	Subject string
+	Body    string
+}
+
+// DeliveryReport is a provider's later word on a message it had accepted:
+// delivered, or failed and why.
+type DeliveryReport struct {
+	PageKey    string
+	ProviderID string
+	// Status is the provider's own status word ("delivered", "undelivered",
+	// "failed", "busy", "no-answer", "completed").
+	Status string
+	// Failed means the message did not reach the person: the page fails and
+	// the person's next channel is tried at once.
+	Failed bool
+	// Code is the provider's error code, when it gave one.
+	Code int
 }
 
 // Notifier delivers messages on one or more channels.
