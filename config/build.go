@@ -41,6 +41,7 @@ func (b *builder) build(raw *fileConfig) *Config {
 		Twilio:          b.twilio(raw.Twilio),
 		SMTP:            b.smtp(raw.SMTP),
 		APITokens:       b.apiTokens(raw.APITokens),
+		Retention:       b.retention(raw.Retention),
 	}
 	if cfg.Twilio != nil {
 		b.publicURL(raw.PublicURL, raw.Twilio.Line)
@@ -69,6 +70,13 @@ func (b *builder) incidentPrefix(s str) string {
 		b.problem(s.Line, "incident_prefix", "%q must be letters and digits, starting with a letter", s.Value)
 	}
 	return s.Value
+}
+
+func (b *builder) retention(d yamlfile.Located[yamlfile.Duration]) time.Duration {
+	if d.Value < yamlfile.Duration(time.Hour) {
+		b.problem(d.Line, "retention", "must be at least 1h")
+	}
+	return time.Duration(d.Value)
 }
 
 func (b *builder) serviceLabel(s str) string {

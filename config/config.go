@@ -28,6 +28,9 @@ type Config struct {
 	Twilio          *Twilio // nil when absent
 	SMTP            *SMTP   // nil when absent
 	APITokens       []APIToken
+	// Retention is how long a resolved incident (and an event) stays
+	// readable before it is removed.
+	Retention time.Duration
 }
 
 // Redis selects the Redis store instead of the embedded one.
@@ -97,6 +100,7 @@ const (
 	DefaultDataDir           = "./data"
 	DefaultRosters           = "./rosters"
 	DefaultIncidentPrefix    = "INC"
+	DefaultRetention         = 30 * 24 * time.Hour
 	DefaultServiceLabel      = "service"
 	DefaultPriority          = "P2"
 	DefaultTwilioAPIURL      = "https://api.twilio.com"

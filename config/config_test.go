@@ -79,6 +79,7 @@ func TestLoadFullExample(t *testing.T) {
 			Username: "klaxon", Password: "smtp-pass", From: "klaxon@example.com",
 		},
 		APITokens: []config.APIToken{{Name: "ops", Token: "api-token"}},
+		Retention: config.DefaultRetention,
 	}
 	assertMatchersEqual(t, want, cfg)
 	assert.Equal(t, want, cfg)
@@ -120,6 +121,7 @@ func TestParseAppliesDefaults(t *testing.T) {
 		Classify:        []config.Rule{},
 		Maintenance:     []config.Window{},
 		APITokens:       []config.APIToken{},
+		Retention:       config.DefaultRetention,
 	}, cfg)
 }
 

@@ -22,6 +22,7 @@ type fileConfig struct {
 	Twilio          *yamlfile.Located[fileTwilio]       `yaml:"twilio"`
 	SMTP            *yamlfile.Located[fileSMTP]         `yaml:"smtp"`
 	APITokens       []yamlfile.Located[fileAPIToken]    `yaml:"api_tokens"`
+	Retention       yamlfile.Located[yamlfile.Duration] `yaml:"retention"`
 }
 
 type fileRedis struct {
@@ -83,5 +84,6 @@ func defaults() fileConfig {
 		IncidentPrefix:  str{Value: DefaultIncidentPrefix},
 		ServiceLabel:    str{Value: DefaultServiceLabel},
 		DefaultPriority: str{Value: DefaultPriority},
+		Retention:       yamlfile.Located[yamlfile.Duration]{Value: yamlfile.Duration(DefaultRetention)},
 	}
 }

@@ -28,6 +28,8 @@ import (
 
 const (
 	amToken     = "am-token-1"
+	ddToken     = "dd-token-1"
+	pdToken     = "pd-routing-key-1"
 	apiToken    = "api-token-1"
 	twilioSID   = "ACtest"
 	twilioToken = "twiliotoken"
@@ -52,15 +54,26 @@ integrations:
     type: alertmanager
     token: ` + amToken + `
     service: checkout
+  - name: prod-datadog
+    type: datadog
+    token: ` + ddToken + `
+    service: checkout
+  - name: ci-pipeline
+    type: pagerduty
+    token: ` + pdToken + `
+    service: checkout
 classify:
   - match: '{severity="critical"}'
     priority: P1
+  - match: '{severity=~"info|none"}'
+    priority: P3
 default_priority: P2
 twilio:
   account_sid: ` + twilioSID + `
   auth_token: ` + twilioToken + `
   from: ["+15550001111"]
   api_url: ${FAKE_TWILIO_URL}
+  messages_per_second: 1000
 api_tokens:
   - name: ops
     token: ` + apiToken + `

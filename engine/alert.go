@@ -79,6 +79,8 @@ const (
 	OutcomeEvent     Outcome = "event"     // recorded as an event, pages nobody
 	OutcomeCleared   Outcome = "cleared"   // resolved at its source; its incident stays open
 	OutcomeResolved  Outcome = "resolved"  // resolved at its source and so resolved its incident
+	// OutcomeAcknowledged: acknowledged at its source, and so its incident.
+	OutcomeAcknowledged Outcome = "acknowledged"
 )
 
 // IngestResult reports what ingesting one alert did.

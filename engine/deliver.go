@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/klaxonhq/klaxon/rosters"
@@ -29,26 +30,25 @@ func (e *Engine) page(ctx context.Context, t Timer) error {
 	person, ok := e.rosters.Load().Person(t.Person)
 	switch {
 	case !ok:
-		return e.pageFailed(ctx, now, t, page, PageFailed, fmt.Sprintf("%s is no longer in the rosters", t.Person))
+		return e.pageFailed(ctx, now, t, &inc, page, PageFailed, fmt.Sprintf("%s is no longer in the rosters", t.Person))
 	case t.Claims > 1:
 		// A sender took this page and stopped before recording the outcome:
 		// it may have gone out, so it is not sent again.
-		return e.pageFailed(ctx, now, t, page, PageUnknown,
+		return e.pageFailed(ctx, now, t, &inc, page, PageUnknown,
 			fmt.Sprintf("%s to %s: outcome unknown (the sender stopped mid-send); not sent again", t.Channel, person.Name))
 	}
-	msg := e.render(t.Channel, &inc, person)
-	return e.send(ctx, t, page, person, msg)
+	return e.send(ctx, t, &inc, page, person)
 }
 
 // send hands msg to the channel's notifier and completes the page timer with
 // the outcome: sent, rescheduled after a transient failure, or failed.
-func (e *Engine) send(ctx context.Context, t Timer, page Page, person rosters.Person, msg Message) error {
+func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, person rosters.Person) error {
 	n := e.notifiers[t.Channel]
 	if n == nil {
-		return e.pageFailed(ctx, e.clock.Now(), t, page, PageFailed, fmt.Sprintf("no %s provider configured", t.Channel))
+		return e.pageFailed(ctx, e.clock.Now(), t, inc, page, PageFailed, fmt.Sprintf("no %s provider configured", t.Channel))
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
-	id, retry, err := n.Send(sendCtx, msg)
+	id, retry, err := n.Send(sendCtx, e.render(&t, inc, person))
 	cancel()
 	now := e.clock.Now()
 	if err == nil {
@@ -60,7 +60,7 @@ func (e *Engine) send(ctx context.Context, t Timer, page Page, person rosters.Pe
 	}
 	detail := fmt.Sprintf("%s to %s, attempt %d: %v", t.Channel, person.Name, t.Attempt+1, err)
 	if !retry || t.Attempt+1 >= e.maxAttempt {
-		return e.pageFailed(ctx, now, t, page, PageFailed, detail+"; giving up on this channel")
+		return e.pageFailed(ctx, now, t, inc, page, PageFailed, detail+"; giving up on this channel")
 	}
 	e.metrics.Pages.WithLabelValues(string(t.Channel), "retried").Inc()
 	wait := backoff(t.Attempt)
@@ -69,12 +69,33 @@ func (e *Engine) send(ctx context.Context, t Timer, page Page, person rosters.Pe
 			Detail: fmt.Sprintf("%s; retrying in %s", detail, wait.Round(time.Second))}}})
 }
 
-// pageFailed completes a page timer whose page will not be sent.
-func (e *Engine) pageFailed(ctx context.Context, now time.Time, t Timer, page Page, status PageStatus, detail string) error {
+// pageFailed completes a page timer whose page will not be sent, and moves
+// the person's next channel forward to now.
+func (e *Engine) pageFailed(ctx context.Context, now time.Time, t Timer, inc *Incident, page Page, status PageStatus, detail string) error {
 	e.metrics.Pages.WithLabelValues(string(t.Channel), string(status)).Inc()
 	page.Status = status
-	return e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page},
-		Entries: []Entry{{At: now, Kind: EntryPage, Actor: t.Person, Detail: detail}}})
+	c := Completion{Timer: t, Pages: []Page{page},
+		Entries: []Entry{{At: now, Kind: EntryPage, Actor: t.Person, Detail: detail}}}
+	e.failover(&c, &t, inc.Priority, now)
+	return e.store.Complete(ctx, now, c)
+}
+
+// failover adds to c the move of the person's next channel (after page t's
+// channel, in their notify rules) to now, with a timeline entry.
+func (e *Engine) failover(c *Completion, t *Timer, pr Priority, now time.Time) {
+	person, ok := e.rosters.Load().Person(t.Person)
+	if !ok {
+		return
+	}
+	rules := e.rules(person, pr)
+	i := slices.IndexFunc(rules, func(r rosters.NotifyRule) bool { return Channel(r.Channel) == t.Channel })
+	if i < 0 || i+1 >= len(rules) {
+		return
+	}
+	next := Channel(rules[i+1].Channel)
+	c.DueNow = append(c.DueNow, PageKey(t.Incident, t.Gen, t.Round, t.Step, t.Person, next))
+	c.Entries = append(c.Entries, Entry{At: now, Kind: EntryPage, Actor: t.Person,
+		Detail: fmt.Sprintf("failing over to %s for %s at once", next, person.Name)})
 }
 
 // backoff is the wait before retry attempt+1: exponential from 2s, capped

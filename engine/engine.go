@@ -37,6 +37,9 @@ type Options struct {
 	// MaxAttempts bounds the sends of one page before it counts as failed
 	// (default 5).
 	MaxAttempts int
+	// Retention is how long resolved incidents and events stay readable
+	// (default 30 days); Run removes older ones once an hour.
+	Retention time.Duration
 }
 
 // Engine classifies alerts, runs escalation timers and acts on responders'
@@ -53,6 +56,7 @@ type Engine struct {
 	workers    int
 	poll       time.Duration
 	maxAttempt int
+	retention  time.Duration
 
 	rosters    atomic.Pointer[rosters.Set]
 	classifier atomic.Pointer[Classifier]
@@ -75,6 +79,7 @@ func New(opts Options) (*Engine, error) {
 		workers:    cmp.Or(opts.Workers, 16),
 		poll:       cmp.Or(opts.PollInterval, time.Second),
 		maxAttempt: cmp.Or(opts.MaxAttempts, 5),
+		retention:  cmp.Or(opts.Retention, 30*24*time.Hour),
 		wake:       make(chan struct{}, 1),
 	}
 	if e.metrics == nil {
@@ -117,15 +122,45 @@ var defaultGroupBy = []string{"alertname"}
 
 // Ingest classifies alerts and records them durably. When it returns without
 // error every alert is stored; new incidents have their first escalation due
-// at once.
+// at once. An alert whose source reports it acknowledged acknowledges its
+// incident.
 func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]IngestResult, error) {
 	if len(alerts) == 0 {
 		return nil, nil
 	}
 	now := e.clock.Now()
+	batch, acks := e.classify(src, alerts, now)
+	results, err := e.store.Ingest(ctx, now, batch)
+	if err != nil {
+		return nil, fmt.Errorf("ingest %d alerts: %w", len(batch), err)
+	}
+	e.metrics.observeIngest(batch, results)
+	for _, a := range acks {
+		r, err := e.acknowledgeAlert(ctx, src, a)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	for _, r := range results {
+		if r.Outcome == OutcomeOpened || r.Outcome == OutcomeResolved {
+			e.Wake()
+			break
+		}
+	}
+	return results, nil
+}
+
+// classify turns alerts into what the store ingests, setting aside those a
+// source reports acknowledged.
+func (e *Engine) classify(src Source, alerts []Alert, now time.Time) (batch []Classified, acks []Alert) {
 	rs, cl := e.rosters.Load(), e.classifier.Load()
-	batch := make([]Classified, len(alerts))
+	batch = make([]Classified, 0, len(alerts))
 	for i := range alerts {
+		if alerts[i].Status == AlertAcknowledged {
+			acks = append(acks, alerts[i])
+			continue
+		}
 		c := cl.Classify(&alerts[i], src.Service, now)
 		c.Integration = src.Integration
 		groupBy := defaultGroupBy
@@ -136,20 +171,34 @@ func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]Inge
 			}
 		}
 		c.GroupKey = GroupKey(c.Service, groupBy, c.Labels)
-		batch[i] = c
+		batch = append(batch, c)
 	}
-	results, err := e.store.Ingest(ctx, now, batch)
+	return batch, acks
+}
+
+// acknowledgeAlert acknowledges the incident of an alert its source reports
+// acknowledged; an alert or incident that is unknown or not triggered
+// changes nothing.
+func (e *Engine) acknowledgeAlert(ctx context.Context, src Source, a Alert) (IngestResult, error) {
+	res := IngestResult{AlertID: a.ID(), Outcome: OutcomeDuplicate}
+	rec, err := e.store.Alert(ctx, a.ID())
+	if errors.Is(err, ErrNotFound) || (err == nil && rec.Incident == "") {
+		return res, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("ingest %d alerts: %w", len(alerts), err)
+		return res, fmt.Errorf("acknowledge alert %s: %w", a.ID(), err)
 	}
-	e.metrics.observeIngest(batch, results)
-	for _, r := range results {
-		if r.Outcome == OutcomeOpened || r.Outcome == OutcomeResolved {
-			e.Wake()
-			break
-		}
+	res.Incident, res.Priority = rec.Incident, rec.Priority
+	by := Actor{Name: src.Integration, Channel: Channel(a.Source)}
+	_, err = e.store.Acknowledge(ctx, e.clock.Now(), rec.Incident, by, e.ackTimeout(ctx, rec.Incident))
+	switch {
+	case err == nil:
+		res.Outcome = OutcomeAcknowledged
+		e.metrics.Acks.WithLabelValues(a.Source).Inc()
+	case !errors.Is(err, ErrWrongState):
+		return res, fmt.Errorf("acknowledge %s: %w", rec.Incident, err)
 	}
-	return results, nil
+	return res, nil
 }
 
 // Wake makes Run look for due timers at once.
@@ -165,7 +214,13 @@ func (e *Engine) Wake() {
 // passes, or Wake is called, and returns when ctx is done and every timer it
 // started has finished.
 func (e *Engine) Run(ctx context.Context) error {
+	var purged time.Time
 	for {
+		if now := e.clock.Now(); now.Sub(purged) >= purgeEvery {
+			if _, err := e.PurgeExpired(ctx); err == nil {
+				purged = now
+			}
+		}
 		wait := e.poll
 		if _, err := e.RunDue(ctx); err != nil {
 			if ctx.Err() == nil {
@@ -179,6 +234,30 @@ func (e *Engine) Run(ctx context.Context) error {
 			return nil
 		case <-e.wake:
 		case <-e.clock.After(wait):
+		}
+	}
+}
+
+// purgeEvery is how often Run removes what has outlived its retention.
+const purgeEvery = time.Hour
+
+// PurgeExpired removes resolved incidents and events older than the
+// retention, in batches, and returns how many went.
+func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
+	before := e.clock.Now().Add(-e.retention)
+	total := 0
+	for {
+		n, err := e.store.Purge(ctx, before, 1000)
+		total += n
+		if err != nil {
+			e.log.Warn("removing expired incidents", "err", err)
+			return total, err
+		}
+		if n < 1000 {
+			if total > 0 {
+				e.log.Info("removed expired incidents and events", "count", total, "resolved_before", before)
+			}
+			return total, nil
 		}
 	}
 }
@@ -227,12 +306,19 @@ func (e *Engine) runTimer(ctx context.Context, t Timer) error {
 		return e.fanOutNotices(ctx, t)
 	case TimerNotice:
 		return e.notice(ctx, t)
+	case TimerAckTimeout:
+		return e.ackTimedOut(ctx, t)
 	}
 	e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
 	return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
 }
 
-// current reports whether a fenced timer still applies to inc.
+// current reports whether a timer still applies to inc: an escalation's
+// page while the incident is triggered in the timer's generation, an added
+// responder's page while it is open.
 func current(inc *Incident, t *Timer) bool {
+	if t.Kind == TimerPage && t.Round == responderRound {
+		return inc.Open()
+	}
 	return inc.State == StateTriggered && inc.Gen == t.Gen
 }

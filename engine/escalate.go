@@ -31,6 +31,20 @@ func (e *Engine) escalate(ctx context.Context, t Timer) error {
 	return nil
 }
 
+// ackTimedOut runs an acknowledged incident's ack timeout: its owner has
+// not resolved it in time, so it is triggered again and escalates from the
+// first step. An incident resolved or escalated since is left alone.
+func (e *Engine) ackTimedOut(ctx context.Context, t Timer) error {
+	now := e.clock.Now()
+	err := e.store.Complete(ctx, now, Completion{Timer: t, Retrigger: true,
+		Entries: []Entry{{At: now, Kind: EntryEscalated,
+			Detail: "acknowledged but not resolved within the ack timeout: triggered again from the first step"}}})
+	if err == nil {
+		e.metrics.Escalations.Inc()
+	}
+	return err
+}
+
 // planEscalation decides what an escalation timer does: a pure function of
 // the incident, the rosters and the time.
 func (e *Engine) planEscalation(rs *rosters.Set, inc *Incident, t Timer, now time.Time) Completion {
@@ -113,11 +127,8 @@ func (e *Engine) pageStep(c *Completion, inc *Incident, pos Position, people []r
 	names := make([]string, 0, len(people))
 	for _, p := range people {
 		names = append(names, p.Name)
-		for _, rule := range p.Notify {
+		for _, rule := range e.rules(p, inc.Priority) {
 			ch := Channel(rule.Channel)
-			if e.notifiers[ch] == nil || (ch == ChannelVoice && inc.Priority >= P2) {
-				continue
-			}
 			key := PageKey(inc.Key, inc.Gen, pos.Round, pos.Step, p.ID, ch)
 			due := now.Add(rule.Delay)
 			c.Pages = append(c.Pages, Page{Key: key, Person: p.ID, Channel: ch, Status: PagePending, At: due})
@@ -127,6 +138,21 @@ func (e *Engine) pageStep(c *Completion, inc *Incident, pos Position, people []r
 	}
 	c.Entries = append(c.Entries, Entry{At: now, Kind: EntryEscalated,
 		Detail: fmt.Sprintf("step %d (round %d): paging %s", pos.Step+1, pos.Round+1, strings.Join(names, ", "))})
+}
+
+// rules returns the notify rules of person that apply to an incident of
+// priority pr: those of channels with a notifier, and no phone calls below
+// P1.
+func (e *Engine) rules(person rosters.Person, pr Priority) []rosters.NotifyRule {
+	out := make([]rosters.NotifyRule, 0, len(person.Notify))
+	for _, rule := range person.Notify {
+		ch := Channel(rule.Channel)
+		if e.notifiers[ch] == nil || (ch == ChannelVoice && pr >= P2) {
+			continue
+		}
+		out = append(out, rule)
+	}
+	return out
 }
 
 func targetList(ts []rosters.Target) string {

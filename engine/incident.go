@@ -117,6 +117,8 @@ const (
 	EntryAcknowledged EntryKind = "acknowledged"
 	EntryResolved     EntryKind = "resolved"
 	EntryNotice       EntryKind = "notice"
+	EntryNote         EntryKind = "note"
+	EntryResponders   EntryKind = "responders"
 )
 
 // Entry is one line of an incident's timeline.

@@ -12,9 +12,10 @@ import (
 // smsLimit is the length of one SMS segment in the GSM-7 alphabet.
 const smsLimit = 160
 
-// render builds the message for one page of inc to person on ch.
-func (e *Engine) render(ch Channel, inc *Incident, person rosters.Person) Message {
-	m := Message{Channel: ch, PersonID: person.ID, Incident: inc.Key, To: person.Phone}
+// render builds the message for page t of inc to person.
+func (e *Engine) render(t *Timer, inc *Incident, person rosters.Person) Message {
+	ch := t.Channel
+	m := Message{Channel: ch, PersonID: person.ID, Incident: inc.Key, Number: inc.Number, PageKey: t.ID, To: person.Phone}
 	switch ch {
 	case ChannelSMS:
 		m.Body = pageSMS(inc)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/klaxonhq/klaxon/rosters"
 )
@@ -20,17 +22,20 @@ const (
 // belongs to nobody, or a person not responding to the incident, changes
 // nothing.
 func (e *Engine) HandleCommand(ctx context.Context, from string, ch Channel, cmd Command) string {
-	rs := e.rosters.Load()
-	person, ok := rs.PersonByPhone(from)
+	person, ok := e.rosters.Load().PersonByPhone(from)
 	if !ok {
 		e.log.Info("command from an unknown number", "number", maskPhone(from), "verb", cmd.Verb)
 		return answerNotAuthorised
+	}
+	by := Actor{ID: person.ID, Name: person.Name, Channel: ch}
+	if cmd.All {
+		return e.actOnAll(ctx, by, cmd)
 	}
 	key, answer := e.commandTarget(ctx, person, cmd)
 	if answer != "" {
 		return answer
 	}
-	return e.Act(ctx, key, Actor{ID: person.ID, Name: person.Name, Channel: ch}, cmd.Verb)
+	return e.Act(ctx, key, by, cmd)
 }
 
 // commandTarget finds the incident a command is about; it returns an answer
@@ -50,9 +55,9 @@ func (e *Engine) commandTarget(ctx context.Context, person rosters.Person, cmd C
 	return key, ""
 }
 
-// Act applies verb to the incident key on behalf of by, after checking that
+// Act applies cmd to the incident key on behalf of by, after checking that
 // by responds to it, and returns the answer for by.
-func (e *Engine) Act(ctx context.Context, key string, by Actor, verb Verb) string {
+func (e *Engine) Act(ctx context.Context, key string, by Actor, cmd Command) string {
 	inc, err := e.store.Incident(ctx, key)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -64,44 +69,101 @@ func (e *Engine) Act(ctx context.Context, key string, by Actor, verb Verb) strin
 		e.log.Info("command from a person not responding", "incident", key, "person", by.ID)
 		return answerNotAuthorised
 	}
+	after, answer, err := e.Apply(ctx, key, by, cmd.Verb, cmd.Text)
+	return e.answer(&after, key, answer, err)
+}
+
+// actOnAll applies a verb to every open incident by was paged for.
+func (e *Engine) actOnAll(ctx context.Context, by Actor, cmd Command) string {
+	open, err := e.store.Incidents(ctx, IncidentFilter{Open: true})
+	if err != nil {
+		e.log.Warn("listing incidents for a command", "err", err)
+		return answerUnavailable
+	}
+	var done []string
+	for i := len(open) - 1; i >= 0; i-- {
+		inc := &open[i]
+		if !inc.Paged(by.ID) || (cmd.Verb == VerbAck && inc.State != StateTriggered) {
+			continue
+		}
+		if _, _, err := e.Apply(ctx, inc.Key, by, cmd.Verb, cmd.Text); err == nil {
+			done = append(done, inc.Key)
+		}
+	}
+	if len(done) == 0 {
+		return "No open incident of yours to " + string(cmd.Verb)
+	}
+	return fmt.Sprintf("%s: %s by %s", pastTense(cmd.Verb), strings.Join(done, ", "), by.Name)
+}
+
+// Apply carries out verb on the incident key for by, without checking that
+// by responds to it (the operator API's tokens stand for that), and returns
+// the incident after it with the answer for by. Errors are ErrNotFound,
+// ErrWrongState (with the incident as it is) or the store's.
+func (e *Engine) Apply(ctx context.Context, key string, by Actor, verb Verb, text string) (Incident, string, error) {
+	now := e.clock.Now()
+	var inc Incident
+	var err error
 	switch verb {
 	case VerbAck:
-		return e.answer(e.acknowledge(ctx, key, by))
+		inc, err = e.store.Acknowledge(ctx, now, key, by, e.ackTimeout(ctx, key))
+		if err == nil {
+			e.metrics.Acks.WithLabelValues(string(by.Channel)).Inc()
+		}
 	case VerbResolve:
-		return e.answer(e.resolve(ctx, key, by))
+		inc, err = e.store.Resolve(ctx, now, key, by)
+	case VerbEscalate:
+		inc, err = e.store.Escalate(ctx, now, key, by)
+	case VerbUpdate:
+		inc, err = e.store.AddNote(ctx, key, Entry{At: now, Kind: EntryNote, Actor: by.ID,
+			Detail: fmt.Sprintf("update from %s: %s", by.Name, text)})
+	default:
+		return Incident{}, "", fmt.Errorf("unknown verb %q", verb)
 	}
-	return fmt.Sprintf("%s: %s is not available yet", key, verb)
+	if err != nil {
+		return inc, "", err
+	}
+	e.Wake()
+	e.log.Info("incident "+pastTense(verb), "incident", key, "by", by.ID, "channel", by.Channel)
+	return inc, fmt.Sprintf("%s %s by %s", key, pastTense(verb), by.Name), nil
 }
 
-func (e *Engine) acknowledge(ctx context.Context, key string, by Actor) (Incident, string, error) {
-	inc, err := e.store.Acknowledge(ctx, e.clock.Now(), key, by)
-	if err == nil {
-		e.metrics.Acks.WithLabelValues(string(by.Channel)).Inc()
-		e.log.Info("incident acknowledged", "incident", key, "by", by.ID, "channel", by.Channel)
+// ackTimeout is how long an acknowledgement of the incident key lasts: its
+// policy's ack_timeout, or for ever.
+func (e *Engine) ackTimeout(ctx context.Context, key string) time.Duration {
+	inc, err := e.store.Incident(ctx, key)
+	if err != nil {
+		return 0
 	}
-	return inc, fmt.Sprintf("%s acknowledged by %s", key, by.Name), err
+	p, _ := e.rosters.Load().Policy(inc.Policy)
+	return p.AckTimeout
 }
 
-func (e *Engine) resolve(ctx context.Context, key string, by Actor) (Incident, string, error) {
-	inc, err := e.store.Resolve(ctx, e.clock.Now(), key, by)
-	if err == nil {
-		e.Wake()
-		e.log.Info("incident resolved", "incident", key, "by", by.ID, "channel", by.Channel)
+func pastTense(v Verb) string {
+	switch v {
+	case VerbAck:
+		return "acknowledged"
+	case VerbResolve:
+		return "resolved"
+	case VerbEscalate:
+		return "escalated"
+	case VerbUpdate:
+		return "updated"
 	}
-	return inc, fmt.Sprintf("%s resolved by %s", key, by.Name), err
+	return string(v)
 }
 
 // answer turns a transition's result into the text for the responder.
-func (e *Engine) answer(inc Incident, ok string, err error) string {
+func (e *Engine) answer(inc *Incident, key, ok string, err error) string {
 	switch {
 	case err == nil:
 		return ok
 	case errors.Is(err, ErrWrongState) && inc.State == StateResolved:
-		return fmt.Sprintf("%s is already resolved", inc.Key)
+		return fmt.Sprintf("%s is already resolved", key)
 	case errors.Is(err, ErrWrongState) && inc.State == StateAcknowledged:
-		return fmt.Sprintf("%s is already acknowledged by %s", inc.Key, e.personName(inc.Owner))
+		return fmt.Sprintf("%s is already acknowledged by %s", key, e.personName(inc.Owner))
 	}
-	e.log.Warn("acting on an incident", "incident", inc.Key, "err", err)
+	e.log.Warn("acting on an incident", "incident", key, "err", err)
 	return answerUnavailable
 }
 

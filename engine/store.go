@@ -28,13 +28,31 @@ type Store interface {
 	// has no other alert firing.
 	Ingest(ctx context.Context, now time.Time, alerts []Classified) ([]IngestResult, error)
 	// Acknowledge moves a triggered incident to acknowledged, owned by
-	// person, and stops its escalation. It returns the incident as it is
-	// after the call; an incident not triggered is returned unchanged with
+	// person, and stops its escalation. With ackTimeout > 0 the incident is
+	// triggered again unless resolved within it (a TimerAckTimeout in place
+	// of the escalation timer). It returns the incident as it is after the
+	// call; an incident not triggered is returned unchanged with
 	// ErrWrongState.
-	Acknowledge(ctx context.Context, now time.Time, key string, by Actor) (Incident, error)
+	Acknowledge(ctx context.Context, now time.Time, key string, by Actor, ackTimeout time.Duration) (Incident, error)
 	// Resolve moves an open incident to resolved, stops its escalation and
 	// schedules its resolution notices.
 	Resolve(ctx context.Context, now time.Time, key string, by Actor) (Incident, error)
+	// Escalate runs the incident's next escalation step at once. A
+	// triggered incident's pending escalation comes due now; an
+	// acknowledged one is triggered again in a new generation, its owner
+	// kept, with the step after the one it was acknowledged in due now. A
+	// resolved incident is returned with ErrWrongState.
+	Escalate(ctx context.Context, now time.Time, key string, by Actor) (Incident, error)
+	// AddNote appends a note to an incident's timeline, whatever its state.
+	AddNote(ctx context.Context, key string, note Entry) (Incident, error)
+	// Alert returns one alert record by its ID (source/fingerprint).
+	Alert(ctx context.Context, id string) (AlertRecord, error)
+	// Events lists alerts recorded as events, most recently seen first.
+	Events(ctx context.Context, f EventFilter) ([]AlertRecord, error)
+	// Purge removes up to max resolved incidents resolved before before,
+	// with their alerts, and events last seen before before. Open incidents
+	// are never removed. It returns how many incidents and events went.
+	Purge(ctx context.Context, before time.Time, max int) (int, error)
 	// ClaimDue claims up to max timers due at now, each for lease.
 	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Timer, error)
 	// NextDue returns when the earliest timer is due; false if none is.
@@ -69,12 +87,22 @@ type Actor struct {
 // Completion is what running a timer decided, applied atomically when the
 // timer completes.
 type Completion struct {
-	// Timer is the claimed timer; its Lease must still hold.
+	// Timer is the claimed timer; its Lease must still hold. A completion
+	// with no Timer (empty ID) applies its changes to Incident without
+	// finishing a timer: for reports that arrive from outside, such as a
+	// provider's delivery report.
 	Timer Timer
+	// Incident names the incident a completion with no Timer applies to.
+	Incident string
 	// Fenced makes the completion conditional on the incident still being
 	// triggered in the timer's generation; otherwise it fails with ErrStale
 	// and changes nothing but removing the timer.
 	Fenced bool
+	// Retrigger makes the completion conditional on the incident still
+	// being acknowledged in the timer's generation (else ErrStale, as with
+	// Fenced), and moves it back to triggered: a new generation, its owner
+	// kept, escalation from the first step due at now.
+	Retrigger bool
 	// Position, when set, moves the incident's escalation to it.
 	Position *Position
 	// Entries are appended to the incident's timeline.
@@ -87,6 +115,9 @@ type Completion struct {
 	// timer whose key was already recorded before this completion and any
 	// timer whose ID exists.
 	Timers []Timer
+	// DueNow lists timers (by ID) to run at now instead of later, when they
+	// exist and are not claimed.
+	DueNow []string
 	// RetryAt, when set, reschedules the timer instead of removing it.
 	RetryAt time.Time
 }
@@ -99,7 +130,41 @@ type Position struct {
 // IncidentFilter selects incidents to list.
 type IncidentFilter struct {
 	// Open selects only incidents not resolved.
-	Open  bool
-	State State
+	Open     bool
+	State    State
+	Service  string
+	Priority *Priority
+	// Since selects incidents opened at or after it.
+	Since time.Time
+	// Before selects incidents numbered below it: the cursor for the next
+	// page of a listing.
+	Before int64
+	Limit  int
+}
+
+// Match reports whether inc passes the filter (Limit aside).
+func (f *IncidentFilter) Match(inc *Incident) bool {
+	switch {
+	case f.Open && !inc.Open(), f.State != "" && inc.State != f.State,
+		f.Service != "" && inc.Service != f.Service,
+		f.Priority != nil && inc.Priority != *f.Priority,
+		!f.Since.IsZero() && inc.OpenedAt.Before(f.Since),
+		f.Before > 0 && inc.Number >= f.Before:
+		return false
+	}
+	return true
+}
+
+// EventFilter selects events to list.
+type EventFilter struct {
+	Service string
+	// Since selects events last seen at or after it.
+	Since time.Time
 	Limit int
+}
+
+// Match reports whether a passes the filter (Limit aside).
+func (f *EventFilter) Match(a *AlertRecord) bool {
+	return a.Incident == "" && a.Event != "" && (f.Service == "" || a.Service == f.Service) &&
+		(f.Since.IsZero() || !a.LastSeen.Before(f.Since))
 }

@@ -18,6 +18,10 @@ const (
 	TimerResolved TimerKind = "resolved"
 	// TimerNotice sends one resolution notice to Person.
 	TimerNotice TimerKind = "notice"
+	// TimerAckTimeout triggers an acknowledged incident again when its
+	// owner has not resolved it in time. It takes the place of the
+	// escalation timer while the incident is acknowledged.
+	TimerAckTimeout TimerKind = "ack_timeout"
 )
 
 // Timer is work due at a time: escalation steps, pages and notices are all

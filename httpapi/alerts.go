@@ -23,6 +23,10 @@ func (s *Server) alertmanager(w http.ResponseWriter, r *http.Request) {
 	s.ingest(w, r, receivers.SourceAlertmanager, receivers.Alertmanager)
 }
 
+func (s *Server) datadog(w http.ResponseWriter, r *http.Request) {
+	s.ingest(w, r, receivers.SourceDatadog, receivers.Datadog)
+}
+
 // ingest serves one alert webhook: token, body, translation, storage. A 2xx
 // means every accepted alert is stored.
 func (s *Server) ingest(w http.ResponseWriter, r *http.Request, source string, decode func([]byte) (receivers.Batch, error)) {

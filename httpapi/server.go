@@ -85,9 +85,17 @@ func (s *Server) SetTokens(integrations []Integration, api []string) {
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/alerts/alertmanager", s.alertmanager)
+	s.mux.HandleFunc("POST /v1/alerts/datadog", s.datadog)
+	s.mux.HandleFunc("POST /v2/enqueue", s.pagerDuty)
 	s.mux.HandleFunc("GET /v1/incidents", s.operator(s.listIncidents))
 	s.mux.HandleFunc("GET /v1/incidents/{key}", s.operator(s.getIncident))
 	s.mux.HandleFunc("GET /v1/oncall", s.operator(s.onCall))
+	s.mux.HandleFunc("GET /v1/events", s.operator(s.listEvents))
+	s.mux.HandleFunc("POST /v1/incidents/{key}/ack", s.operator(s.action(engine.VerbAck)))
+	s.mux.HandleFunc("POST /v1/incidents/{key}/resolve", s.operator(s.action(engine.VerbResolve)))
+	s.mux.HandleFunc("POST /v1/incidents/{key}/escalate", s.operator(s.action(engine.VerbEscalate)))
+	s.mux.HandleFunc("POST /v1/incidents/{key}/notes", s.operator(s.action(engine.VerbUpdate)))
+	s.mux.HandleFunc("POST /v1/incidents/{key}/responders", s.operator(s.responders))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

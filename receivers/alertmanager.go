@@ -1,11 +1,9 @@
 package receivers
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -39,12 +37,8 @@ type amAlert struct {
 // Alertmanager reads an Alertmanager webhook body (payload version 4).
 func Alertmanager(body []byte) (Batch, error) {
 	var msg amMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&msg); err != nil {
-		return Batch{}, bodyErrorf("body is not an Alertmanager webhook: %s", jsonProblem(err))
-	}
-	if dec.More() {
-		return Batch{}, bodyErrorf("body has data after the JSON object")
+	if err := decodeBody(body, &msg, "an Alertmanager webhook"); err != nil {
+		return Batch{}, err
 	}
 	if msg.Version != "4" {
 		return Batch{}, bodyErrorf("version: want \"4\", got %q", msg.Version)
@@ -124,24 +118,4 @@ func firstOf(m map[string]string, keys ...string) string {
 		}
 	}
 	return ""
-}
-
-// jsonProblem describes a decoding error without echoing the body.
-func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	var tim *time.ParseError
-	switch {
-	case errors.As(err, &tim):
-		return fmt.Sprintf("time %q is not RFC 3339", tim.Value)
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %s: want %s, got JSON %s", typ.Field, typ.Type, typ.Value)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "JSON ends early"
-	case err == io.EOF:
-		return "empty body"
-	}
-	return "invalid JSON"
 }

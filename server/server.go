@@ -67,7 +67,8 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 		return nil, err
 	}
 	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs, Classifier: classifier,
-		Notifiers: notifiers, IncidentPrefix: cfg.IncidentPrefix, Logger: log, Metrics: engine.NewMetrics(reg)})
+		Notifiers: notifiers, IncidentPrefix: cfg.IncidentPrefix, Logger: log, Metrics: engine.NewMetrics(reg),
+		Retention: cfg.Retention})
 	if err != nil {
 		store.Close()
 		return nil, err

@@ -17,10 +17,10 @@ import (
 type change struct {
 	s         *Store
 	seq       int64
-	incidents map[string]*engine.Incident
-	alerts    map[string]*engine.AlertRecord
-	timers    map[string]*engine.Timer // nil: removed
-	open      map[string]string        // group key -> key; "": closed
+	incidents map[string]*engine.Incident    // nil: removed
+	alerts    map[string]*engine.AlertRecord // nil: removed
+	timers    map[string]*engine.Timer       // nil: removed
+	open      map[string]string              // group key -> key; "": closed
 	lastPaged map[string]string
 }
 
@@ -73,6 +73,9 @@ func (c *change) alert(id string) *engine.AlertRecord {
 
 func (c *change) putAlert(a *engine.AlertRecord) { c.alerts[a.ID()] = a }
 
+func (c *change) removeIncident(key string) { c.incidents[key] = nil }
+func (c *change) removeAlert(id string)     { c.alerts[id] = nil }
+
 func (c *change) timer(id string) *engine.Timer {
 	if t, ok := c.timers[id]; ok {
 		return t
@@ -107,24 +110,17 @@ func (c *change) write(tx *bbolt.Tx) error {
 		}
 	}
 	for k, inc := range c.incidents {
-		if err := putJSON(tx.Bucket(bucketIncidents), k, inc); err != nil {
+		if err := putOrDelete(tx.Bucket(bucketIncidents), k, inc); err != nil {
 			return err
 		}
 	}
 	for k, a := range c.alerts {
-		if err := putJSON(tx.Bucket(bucketAlerts), k, a); err != nil {
+		if err := putOrDelete(tx.Bucket(bucketAlerts), k, a); err != nil {
 			return err
 		}
 	}
-	timers := tx.Bucket(bucketTimers)
 	for k, t := range c.timers {
-		var err error
-		if t == nil {
-			err = timers.Delete([]byte(k))
-		} else {
-			err = putJSON(timers, k, t)
-		}
-		if err != nil {
+		if err := putOrDelete(tx.Bucket(bucketTimers), k, t); err != nil {
 			return err
 		}
 	}
@@ -134,6 +130,14 @@ func (c *change) write(tx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// putOrDelete writes v under key, or deletes key when v is nil.
+func putOrDelete[T any](b *bbolt.Bucket, key string, v *T) error {
+	if v == nil {
+		return b.Delete([]byte(key))
+	}
+	return putJSON(b, key, v)
 }
 
 func putJSON(b *bbolt.Bucket, key string, v any) error {
@@ -147,12 +151,8 @@ func putJSON(b *bbolt.Bucket, key string, v any) error {
 func (c *change) install() {
 	s := c.s
 	s.seq = c.seq
-	for k, inc := range c.incidents {
-		s.incidents[k] = inc
-	}
-	for k, a := range c.alerts {
-		s.alerts[k] = a
-	}
+	installMap(s.incidents, c.incidents)
+	installMap(s.alerts, c.alerts)
 	for k, t := range c.timers {
 		if t == nil {
 			s.timers.remove(k)
@@ -169,5 +169,16 @@ func (c *change) install() {
 	}
 	for p, k := range c.lastPaged {
 		s.lastPaged[p] = k
+	}
+}
+
+// installMap copies changed records into m, deleting the removed ones.
+func installMap[T any](m, changed map[string]*T) {
+	for k, v := range changed {
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
 	}
 }

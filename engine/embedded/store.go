@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -149,13 +148,12 @@ func (s *Store) Incidents(ctx context.Context, f engine.IncidentFilter) ([]engin
 	s.mu.RLock()
 	out := make([]engine.Incident, 0, len(s.incidents))
 	for _, inc := range s.incidents {
-		if (f.Open && !inc.Open()) || (f.State != "" && inc.State != f.State) {
-			continue
+		if f.Match(inc) {
+			out = append(out, *inc)
 		}
-		out = append(out, *inc)
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b engine.Incident) int { return cmp.Compare(b.Number, a.Number) })
+	sortByNumberDesc(out)
 	if f.Limit > 0 && len(out) > f.Limit {
 		out = out[:f.Limit]
 	}

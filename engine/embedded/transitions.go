@@ -10,16 +10,49 @@ import (
 )
 
 // Acknowledge moves a triggered incident to acknowledged.
-func (s *Store) Acknowledge(ctx context.Context, now time.Time, key string, by engine.Actor) (engine.Incident, error) {
+func (s *Store) Acknowledge(ctx context.Context, now time.Time, key string, by engine.Actor, ackTimeout time.Duration) (engine.Incident, error) {
 	return s.transition(key, func(c *change, inc *engine.Incident) error {
 		if inc.State != engine.StateTriggered {
 			return engine.ErrWrongState
 		}
-		inc.State, inc.Owner, inc.AckedAt = engine.StateAcknowledged, by.ID, now
+		inc.State, inc.Owner = engine.StateAcknowledged, by.ID
+		if inc.AckedAt.IsZero() {
+			inc.AckedAt = now
+		}
 		inc.Gen++
 		inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAcknowledged, Actor: by.ID,
 			Detail: fmt.Sprintf("acknowledged by %s%s", by.Name, via(by))})
 		c.removeTimer(engine.EscalationTimerID(key))
+		if ackTimeout > 0 {
+			c.putTimer(engine.Timer{ID: engine.EscalationTimerID(key), Kind: engine.TimerAckTimeout,
+				Incident: key, Gen: inc.Gen, Due: now.Add(ackTimeout)})
+		}
+		return nil
+	})
+}
+
+// Escalate runs the incident's next step at once.
+func (s *Store) Escalate(ctx context.Context, now time.Time, key string, by engine.Actor) (engine.Incident, error) {
+	return s.transition(key, func(c *change, inc *engine.Incident) error {
+		switch inc.State {
+		case engine.StateResolved:
+			return engine.ErrWrongState
+		case engine.StateAcknowledged:
+			inc.State = engine.StateTriggered
+			inc.Gen++
+		}
+		inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryEscalated, Actor: by.ID,
+			Detail: fmt.Sprintf("escalated by %s%s", by.Name, via(by))})
+		c.putTimer(engine.Timer{ID: engine.EscalationTimerID(key), Kind: engine.TimerEscalate, Incident: key,
+			Gen: inc.Gen, Due: now, Round: inc.Round, Step: inc.Step})
+		return nil
+	})
+}
+
+// AddNote appends a note to an incident's timeline.
+func (s *Store) AddNote(ctx context.Context, key string, note engine.Entry) (engine.Incident, error) {
+	return s.transition(key, func(c *change, inc *engine.Incident) error {
+		inc.Timeline = append(inc.Timeline, note)
 		return nil
 	})
 }
@@ -84,38 +117,75 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return out, nil
 }
 
-// Complete finishes a claimed timer.
+// Complete finishes a claimed timer, or applies a completion without one.
 func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.begin()
-	t := c.timer(cp.Timer.ID)
-	if t == nil || t.Lease != cp.Timer.Lease {
-		return fmt.Errorf("complete %s: lease lost: %w", cp.Timer.ID, engine.ErrStale)
+	key := cp.Incident
+	if cp.Timer.ID != "" {
+		if err := c.finish(&cp); err != nil {
+			return err
+		}
+		key = cp.Timer.Incident
 	}
-	if !cp.RetryAt.IsZero() {
-		retry := *t
-		retry.Due, retry.Lease, retry.LeaseUntil, retry.Claims = cp.RetryAt, "", time.Time{}, 0
-		retry.Attempt++
-		c.putTimer(retry)
-	} else {
-		c.removeTimer(t.ID)
-	}
-	inc := c.incident(cp.Timer.Incident)
-	if inc != nil && cp.Fenced && (inc.State != engine.StateTriggered || inc.Gen != cp.Timer.Gen) {
+	inc := c.incident(key)
+	if inc != nil && !fenceHolds(inc, &cp) {
 		if err := c.commit(); err != nil {
 			return err
 		}
 		return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
 	}
+	if inc != nil && cp.Retrigger {
+		c.retrigger(now, inc)
+	}
 	if inc != nil {
-		c.apply(inc, &cp)
+		c.apply(now, inc, &cp)
 	}
 	return c.commit()
 }
 
+// fenceHolds reports whether a fenced completion still applies to inc.
+func fenceHolds(inc *engine.Incident, cp *engine.Completion) bool {
+	switch {
+	case cp.Fenced:
+		return inc.State == engine.StateTriggered && inc.Gen == cp.Timer.Gen
+	case cp.Retrigger:
+		return inc.State == engine.StateAcknowledged && inc.Gen == cp.Timer.Gen
+	}
+	return true
+}
+
+// retrigger moves an acknowledged incident back to triggered, escalating
+// from the first step now.
+func (c *change) retrigger(now time.Time, inc *engine.Incident) {
+	inc.State = engine.StateTriggered
+	inc.Gen++
+	inc.Round, inc.Step = 0, 0
+	c.putTimer(engine.Timer{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate,
+		Incident: inc.Key, Gen: inc.Gen, Due: now})
+}
+
+// finish removes or reschedules the completed timer, after checking that
+// the caller still holds its lease.
+func (c *change) finish(cp *engine.Completion) error {
+	t := c.timer(cp.Timer.ID)
+	if t == nil || t.Lease != cp.Timer.Lease {
+		return fmt.Errorf("complete %s: lease lost: %w", cp.Timer.ID, engine.ErrStale)
+	}
+	if cp.RetryAt.IsZero() {
+		c.removeTimer(t.ID)
+		return nil
+	}
+	retry := *t
+	retry.Due, retry.Lease, retry.LeaseUntil, retry.Claims = cp.RetryAt, "", time.Time{}, 0
+	retry.Attempt++
+	c.putTimer(retry)
+	return nil
+}
+
 // apply records what a completed timer decided on its incident.
-func (c *change) apply(inc *engine.Incident, cp *engine.Completion) {
+func (c *change) apply(now time.Time, inc *engine.Incident, cp *engine.Completion) {
 	recorded := map[string]bool{}
 	for _, p := range inc.Pages {
 		recorded[p.Key] = true
@@ -132,6 +202,13 @@ func (c *change) apply(inc *engine.Incident, cp *engine.Completion) {
 			continue
 		}
 		c.putTimer(t)
+	}
+	for _, id := range cp.DueNow {
+		if t := c.timer(id); t != nil && t.Lease == "" && t.Due.After(now) {
+			moved := *t
+			moved.Due = now
+			c.putTimer(moved)
+		}
 	}
 }
 

@@ -43,6 +43,16 @@ func Run(t *testing.T, f Factory) {
 		"retry reschedules the timer":                               testRetry,
 		"sent page sets the person's latest incident":               testLastPaged,
 		"everything survives a reopen":                              testReopen,
+		"a completion without a timer applies to its incident":      testApplyWithoutTimer,
+		"a completion brings pending timers forward":                testDueNow,
+		"ack timeout triggers the incident again":                   testAckTimeout,
+		"ack timeout after a resolve is stale":                      testAckTimeoutAfterResolveIsStale,
+		"escalate runs the next step of a triggered incident now":   testEscalateTriggered,
+		"escalate triggers an acknowledged incident again":          testEscalateAcknowledged,
+		"a note is appended to the timeline":                        testAddNote,
+		"alerts and events are readable":                            testAlertsAndEvents,
+		"incidents are filtered and paged":                          testIncidentFilters,
+		"purge removes old resolved incidents and events":           testPurge,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) { test(t, f) })
@@ -206,13 +216,13 @@ func testAcknowledge(t *testing.T, f Factory) {
 	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
 	before := incident(t, s, "INC-1")
 	alice := engine.Actor{ID: "alice", Name: "Alice Chen", Channel: engine.ChannelSMS}
-	inc, err := s.Acknowledge(ctx, T0.Add(time.Minute), "INC-1", alice)
+	inc, err := s.Acknowledge(ctx, T0.Add(time.Minute), "INC-1", alice, 0)
 	require.NoError(t, err)
 	assert.Equal(t, engine.StateAcknowledged, inc.State)
 	assert.Equal(t, "alice", inc.Owner)
 	assert.Equal(t, before.Gen+1, inc.Gen)
 	assert.Empty(t, claim(t, s, T0.Add(time.Hour)), "no escalation after an ack")
-	inc, err = s.Acknowledge(ctx, T0.Add(2*time.Minute), "INC-1", engine.Actor{ID: "bob"})
+	inc, err = s.Acknowledge(ctx, T0.Add(2*time.Minute), "INC-1", engine.Actor{ID: "bob"}, 0)
 	require.ErrorIs(t, err, engine.ErrWrongState)
 	assert.Equal(t, "alice", inc.Owner, "the first ack stands")
 	assert.Equal(t, inc, incident(t, s, "INC-1"))
@@ -227,7 +237,7 @@ func testResolve(t *testing.T, f Factory) {
 	assert.Equal(t, "Alice Chen", inc.ResolvedBy)
 	_, err = s.Resolve(ctx, T0.Add(2*time.Minute), "INC-1", engine.Actor{ID: "bob"})
 	require.ErrorIs(t, err, engine.ErrWrongState)
-	_, err = s.Acknowledge(ctx, T0.Add(2*time.Minute), "INC-1", engine.Actor{ID: "bob"})
+	_, err = s.Acknowledge(ctx, T0.Add(2*time.Minute), "INC-1", engine.Actor{ID: "bob"}, 0)
 	require.ErrorIs(t, err, engine.ErrWrongState)
 	timers := claim(t, s, T0.Add(time.Minute))
 	require.Len(t, timers, 1)
@@ -241,7 +251,7 @@ func testNotFound(t *testing.T, f Factory) {
 	s := f.Open(t)
 	_, err := s.Incident(ctx, "INC-9")
 	require.ErrorIs(t, err, engine.ErrNotFound)
-	_, err = s.Acknowledge(ctx, T0, "INC-9", engine.Actor{ID: "alice"})
+	_, err = s.Acknowledge(ctx, T0, "INC-9", engine.Actor{ID: "alice"}, 0)
 	require.ErrorIs(t, err, engine.ErrNotFound)
 	_, err = s.Resolve(ctx, T0, "INC-9", engine.Actor{ID: "alice"})
 	require.ErrorIs(t, err, engine.ErrNotFound)
@@ -278,7 +288,7 @@ func testFence(t *testing.T, f Factory) {
 	s := f.Open(t)
 	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
 	tm := claim(t, s, T0)[0]
-	_, err := s.Acknowledge(ctx, T0, "INC-1", engine.Actor{ID: "alice"})
+	_, err := s.Acknowledge(ctx, T0, "INC-1", engine.Actor{ID: "alice"}, 0)
 	require.NoError(t, err)
 	page := engine.Timer{ID: "page/x", Kind: engine.TimerPage, Incident: "INC-1", Gen: tm.Gen, Due: T0}
 	err = s.Complete(ctx, T0, engine.Completion{Timer: tm, Fenced: true, Timers: []engine.Timer{page},
@@ -364,7 +374,7 @@ func testReopen(t *testing.T, f Factory) {
 	}
 	s := f.Open(t)
 	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"), alert("fp2", engine.AlertFiring, "g2"))
-	_, err := s.Acknowledge(ctx, T0, "INC-1", engine.Actor{ID: "alice"})
+	_, err := s.Acknowledge(ctx, T0, "INC-1", engine.Actor{ID: "alice"}, 0)
 	require.NoError(t, err)
 	held := claim(t, s, T0)
 	require.Len(t, held, 1)
