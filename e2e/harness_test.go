@@ -338,3 +338,14 @@ func (p *phone) reply(text string) string {
 	require.NoError(p.h.t, xml.Unmarshal(raw, &twiml), "answer: %s", raw)
 	return twiml.Message
 }
+
+// storeKinds are the stores every scenario runs on.
+var storeKinds = []string{"embedded"}
+
+// onEachStore runs a scenario once per store, each in a fresh harness.
+func onEachStore(t *testing.T, scenario func(t *testing.T, h *harness)) {
+	t.Helper()
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) { scenario(t, newHarness(t)) })
+	}
+}

@@ -24,46 +24,49 @@ func (h *harness) reload() error {
 }
 
 func TestReloadPutsValidRostersInForceAndKeepsEscalating(t *testing.T) {
-	h := newHarness(t)
-	h.sendAlerts(firing("HighErrorRate", "fp1"))
-	h.tick()
-	h.phone(alicePhone).expectSMS("INC-1")
+	onEachStore(t, func(t *testing.T, h *harness) {
+		h.sendAlerts(firing("HighErrorRate", "fp1"))
+		h.tick()
+		h.phone(alicePhone).expectSMS("INC-1")
 
-	// Dave replaces Carol in the secondary rotation.
-	h.writeRoster(strings.Replace(rosterYAML, "members: [carol]", "members: [dave]", 1))
-	require.NoError(t, h.reload())
+		// Dave replaces Carol in the secondary rotation.
+		h.writeRoster(strings.Replace(rosterYAML, "members: [carol]", "members: [dave]", 1))
+		require.NoError(t, h.reload())
 
-	h.advance(5 * time.Minute)
-	h.phone(davePhone).expectSMS("INC-1")
-	h.phone(carolPhone).expectNoSMS()
+		h.advance(5 * time.Minute)
+		h.phone(davePhone).expectSMS("INC-1")
+		h.phone(carolPhone).expectNoSMS()
+	})
 }
 
 func TestReloadRefusesInvalidRostersAndKeepsTheOldOnes(t *testing.T) {
-	h := newHarness(t)
-	h.writeRoster(strings.Replace(rosterYAML, "members: [carol]", "members: [zed]", 1))
-	err := h.reload()
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), `payments.yaml:`)
-	assert.Contains(t, err.Error(), `unknown person "zed"`)
+	onEachStore(t, func(t *testing.T, h *harness) {
+		h.writeRoster(strings.Replace(rosterYAML, "members: [carol]", "members: [zed]", 1))
+		err := h.reload()
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `payments.yaml:`)
+		assert.Contains(t, err.Error(), `unknown person "zed"`)
 
-	h.sendAlerts(firing("HighErrorRate", "fp1"))
-	h.tick()
-	h.phone(alicePhone).expectSMS("INC-1")
-	h.advance(5 * time.Minute)
-	h.phone(carolPhone).expectSMS("INC-1")
+		h.sendAlerts(firing("HighErrorRate", "fp1"))
+		h.tick()
+		h.phone(alicePhone).expectSMS("INC-1")
+		h.advance(5 * time.Minute)
+		h.phone(carolPhone).expectSMS("INC-1")
+	})
 }
 
 func TestReloadReplacesTokens(t *testing.T) {
-	h := newHarness(t)
-	cfg, err := os.ReadFile(filepath.Join(h.dir, "klaxon.yaml"))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"),
-		[]byte(strings.Replace(string(cfg), "token: "+amToken, "token: am-token-2", 1)), 0o644))
-	require.NoError(t, h.reload())
+	onEachStore(t, func(t *testing.T, h *harness) {
+		cfg, err := os.ReadFile(filepath.Join(h.dir, "klaxon.yaml"))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"),
+			[]byte(strings.Replace(string(cfg), "token: "+amToken, "token: am-token-2", 1)), 0o644))
+		require.NoError(t, h.reload())
 
-	status, _ := h.post("/v1/alerts/alertmanager", amToken, webhook(firing("HighErrorRate", "fp1")))
-	assert.Equal(t, 401, status, "the old token no longer works")
-	status, _ = h.post("/v1/alerts/alertmanager", "am-token-2", webhook(firing("HighErrorRate", "fp1")))
-	assert.Equal(t, 200, status)
-	assert.Equal(t, engine.StateTriggered, h.incident("INC-1").State)
+		status, _ := h.post("/v1/alerts/alertmanager", amToken, webhook(firing("HighErrorRate", "fp1")))
+		assert.Equal(t, 401, status, "the old token no longer works")
+		status, _ = h.post("/v1/alerts/alertmanager", "am-token-2", webhook(firing("HighErrorRate", "fp1")))
+		assert.Equal(t, 200, status)
+		assert.Equal(t, engine.StateTriggered, h.incident("INC-1").State)
+	})
 }
