@@ -1,0 +1,202 @@
+package redisstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// Times are stored as Go's JSON writes them, so that a time read back is the
+// time written, as it is through the embedded store's JSON.
+const timeLayout = time.RFC3339Nano
+
+// formatTime writes t as stored; the zero time is "".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(timeLayout)
+}
+
+// parseTime reads a stored time; "" is the zero time.
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(timeLayout, s)
+}
+
+// dueScore is the score of a timer that can run from t: Unix milliseconds,
+// rounded up so that a timer is never claimed before its time.
+func dueScore(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Nanosecond()%int(time.Millisecond) != 0 {
+		ms++
+	}
+	return ms
+}
+
+// nowScore is the score bound of the timers due at now: Unix milliseconds,
+// rounded down.
+func nowScore(now time.Time) int64 { return now.UnixMilli() }
+
+// timerRecord is engine.Timer as stored: its generation is a JSON string,
+// so that Lua, whose numbers are doubles, keeps it exact.
+type timerRecord struct {
+	ID         string           `json:"id"`
+	Kind       engine.TimerKind `json:"kind"`
+	Incident   string           `json:"incident"`
+	Gen        int64            `json:"gen,string"`
+	Due        time.Time        `json:"due"`
+	Round      int              `json:"round,omitempty"`
+	Step       int              `json:"step,omitempty"`
+	Person     string           `json:"person,omitempty"`
+	Channel    engine.Channel   `json:"channel,omitempty"`
+	Attempt    int              `json:"attempt,omitempty"`
+	Claims     int              `json:"claims,omitempty"`
+	Lease      string           `json:"lease,omitempty"`
+	LeaseUntil time.Time        `json:"lease_until,omitzero"`
+}
+
+func encodeTimer(t engine.Timer) (string, error) {
+	b, err := json.Marshal(timerRecord(t))
+	if err != nil {
+		return "", fmt.Errorf("encode timer %s: %w", t.ID, err)
+	}
+	return string(b), nil
+}
+
+func decodeTimer(s string) (engine.Timer, error) {
+	var rec timerRecord
+	if err := json.Unmarshal([]byte(s), &rec); err != nil {
+		return engine.Timer{}, fmt.Errorf("decode timer: %w", err)
+	}
+	return engine.Timer(rec), nil
+}
+
+// decodeIncident builds an incident from common.lua's snapshot: its fields,
+// timeline and pages. ok is false when the fields are empty: no incident.
+func decodeIncident(key string, snap any) (inc engine.Incident, ok bool, err error) {
+	parts, err := stringLists(snap, 3)
+	if err != nil {
+		return engine.Incident{}, false, fmt.Errorf("incident %s: %w", key, err)
+	}
+	fields, timeline, pages := parts[0], parts[1], parts[2]
+	if len(fields) == 0 {
+		return engine.Incident{}, false, nil
+	}
+	inc.Key = key
+	if err := setFields(&inc, fields); err != nil {
+		return engine.Incident{}, false, fmt.Errorf("incident %s: %w", key, err)
+	}
+	if inc.Timeline, err = decodeAll[engine.Entry](timeline); err != nil {
+		return engine.Incident{}, false, fmt.Errorf("incident %s timeline: %w", key, err)
+	}
+	if inc.Pages, err = decodeAll[engine.Page](pages); err != nil {
+		return engine.Incident{}, false, fmt.Errorf("incident %s pages: %w", key, err)
+	}
+	return inc, true, nil
+}
+
+// stringLists reads a script's answer made of n lists of strings.
+func stringLists(v any, n int) ([][]string, error) {
+	lists, ok := v.([]any)
+	if !ok || len(lists) != n {
+		return nil, fmt.Errorf("unexpected answer %T", v)
+	}
+	out := make([][]string, n)
+	for i, l := range lists {
+		items, ok := l.([]any)
+		if !ok {
+			return nil, fmt.Errorf("unexpected answer part %T", l)
+		}
+		for _, item := range items {
+			s, ok := item.(string)
+			if !ok {
+				return nil, fmt.Errorf("unexpected answer item %T", item)
+			}
+			out[i] = append(out[i], s)
+		}
+	}
+	return out, nil
+}
+
+// decodeAll decodes JSON values; none is nil.
+func decodeAll[T any](items []string) ([]T, error) {
+	if len(items) == 0 {
+		return nil, nil
+	}
+	out := make([]T, len(items))
+	for i, s := range items {
+		if err := json.Unmarshal([]byte(s), &out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// setFields sets an incident's fields from their stored names and values.
+func setFields(inc *engine.Incident, fields []string) error {
+	for i := 0; i+1 < len(fields); i += 2 {
+		if err := setField(inc, fields[i], fields[i+1]); err != nil {
+			return fmt.Errorf("field %s: %w", fields[i], err)
+		}
+	}
+	return nil
+}
+
+func setField(inc *engine.Incident, name, v string) (err error) {
+	switch name {
+	case "number":
+		inc.Number, err = strconv.ParseInt(v, 10, 64)
+	case "service":
+		inc.Service = v
+	case "policy":
+		inc.Policy = v
+	case "category":
+		inc.Category = v
+	case "priority":
+		inc.Priority, err = engine.ParsePriority(v)
+	case "state":
+		inc.State = engine.State(v)
+	case "summary":
+		inc.Summary = v
+	case "group_key":
+		inc.GroupKey = v
+	case "owner":
+		inc.Owner = v
+	case "resolved_by":
+		inc.ResolvedBy = v
+	default:
+		return setCounterField(inc, name, v)
+	}
+	return err
+}
+
+// setCounterField sets the fields that are times, numbers and lists.
+func setCounterField(inc *engine.Incident, name, v string) (err error) {
+	switch name {
+	case "first_alert_at":
+		inc.FirstAlertAt, err = parseTime(v)
+	case "opened_at":
+		inc.OpenedAt, err = parseTime(v)
+	case "acked_at":
+		inc.AckedAt, err = parseTime(v)
+	case "resolved_at":
+		inc.ResolvedAt, err = parseTime(v)
+	case "gen":
+		inc.Gen, err = strconv.ParseInt(v, 10, 64)
+	case "round":
+		inc.Round, err = strconv.Atoi(v)
+	case "step":
+		inc.Step, err = strconv.Atoi(v)
+	case "firing":
+		inc.Firing, err = strconv.Atoi(v)
+	case "alerts":
+		err = json.Unmarshal([]byte(v), &inc.Alerts)
+	}
+	return err
+}

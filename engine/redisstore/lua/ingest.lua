@@ -1,0 +1,178 @@
+-- ingest.lua: Store.Ingest. Records a batch of classified alerts in one
+-- transition: duplicates are counted, new alerts join their group's open
+-- incident or open one (with its escalation timer due now), resolved alerts
+-- resolve their incident when no other alert of it is firing.
+--
+-- KEYS: common.lua's.
+-- ARGV: common.lua's head, then
+--   [HEAD+1] now, as Go writes times
+--   [HEAD+2] now in Unix ms, rounded down
+--   [HEAD+3] now as a due score (Unix ms, rounded up)
+--   [HEAD+4] incident key prefix ("INC")
+--   [HEAD+5] number of alerts, then per alert FIELDS strings:
+--            id, body (engine.Classified as JSON), status, event reason
+--            ('' for none), group key, priority, summary, integration,
+--            source, service, policy, category, first alert time (its
+--            startsAt, or now when unset or later), ends at ('' for none)
+-- Returns: per alert, three strings: outcome, incident key ('' for none),
+--          priority.
+
+local NOW, NOW_MS, NOW_SCORE, PREFIX = ARGV[HEAD + 1], ARGV[HEAD + 2], ARGV[HEAD + 3], ARGV[HEAD + 4]
+local COUNT = tonumber(ARGV[HEAD + 5])
+local FIELDS = 14
+
+-- alert reads the i-th alert (from 0) of the batch.
+local function alert(i)
+  local o = HEAD + 6 + i * FIELDS
+  return {
+    id = ARGV[o], body = ARGV[o + 1], status = ARGV[o + 2], event = ARGV[o + 3],
+    group = ARGV[o + 4], priority = ARGV[o + 5], summary = ARGV[o + 6],
+    integration = ARGV[o + 7], source = ARGV[o + 8], service = ARGV[o + 9],
+    policy = ARGV[o + 10], category = ARGV[o + 11], first_alert_at = ARGV[o + 12],
+    ends_at = ARGV[o + 13],
+  }
+end
+
+local function load_state(id)
+  local s = redis.call('HGET', K.alert_state, id)
+  if not s then
+    return nil
+  end
+  return cjson.decode(s)
+end
+
+-- save_state records what the store made of an alert seen now.
+local function save_state(id, st)
+  redis.call('HSET', K.alert_state, id, cjson.encode(st))
+  if st.incident then
+    redis.call('ZREM', K.loose_alerts, id)
+  else
+    redis.call('ZADD', K.loose_alerts, NOW_MS, id)
+  end
+end
+
+-- duplicate reports whether a changes nothing about the alert recorded as
+-- st but its count: the same status, and for a firing alert, still where it
+-- was recorded (an open incident, or an event that is still an event).
+local function duplicate(st, a)
+  if st.status ~= a.status then
+    return false
+  end
+  if a.status == 'resolved' then
+    return true
+  end
+  if not st.incident then
+    return a.event ~= ''
+  end
+  return is_open(st.incident)
+end
+
+-- open_new opens an incident for a, with its escalation due now.
+local function open_new(a)
+  local n = redis.call('INCR', K.seq)
+  local key = PREFIX .. '-' .. int(n)
+  local k = incident_keys(key)
+  local fields = {
+    'number', int(n), 'service', a.service, 'priority', a.priority, 'state', 'triggered',
+    'summary', a.summary, 'group_key', a.group, 'first_alert_at', a.first_alert_at,
+    'opened_at', NOW, 'gen', '1', 'round', '0', 'step', '0',
+    'alerts', cjson.encode({a.id}), 'firing', '1',
+  }
+  for _, f in ipairs({'policy', 'category'}) do
+    if a[f] ~= '' then
+      fields[#fields + 1], fields[#fields + 2] = f, a[f]
+    end
+  end
+  redis.call('HSET', k.fields, unpack(fields))
+  redis.call('RPUSH', k.timeline, entry(NOW, 'opened', a.integration,
+    'opened ' .. a.priority .. ' by alert ' .. a.summary .. ' from ' .. a.integration))
+  redis.call('HSET', K.open_groups, a.group, key)
+  redis.call('ZADD', K.incidents, n, key)
+  redis.call('ZADD', K.open_incidents, n, key)
+  local id = ESC_PREFIX .. key
+  put_timer(id, timer_json(id, 'escalate', key, 1, NOW), NOW_SCORE)
+  return key
+end
+
+-- join adds the firing alert a to the open incident key.
+local function join(key, a)
+  local k = incident_keys(key)
+  local ids = cjson.decode(redis.call('HGET', k.fields, 'alerts'))
+  local known = false
+  for _, id in ipairs(ids) do
+    known = known or id == a.id
+  end
+  if not known then
+    ids[#ids + 1] = a.id
+    redis.call('HSET', k.fields, 'alerts', cjson.encode(ids))
+  end
+  redis.call('HINCRBY', k.fields, 'firing', 1)
+  redis.call('RPUSH', k.timeline, entry(NOW, 'alert_joined', a.integration,
+    'alert ' .. a.summary .. ' joined (' .. a.priority .. ')'))
+end
+
+-- clear records an alert resolved at its source, and resolves its incident
+-- when no other alert of it is firing.
+local function clear(st, a)
+  if not st then
+    st = {count = '0', first_seen = NOW}
+    redis.call('HSET', K.alerts, a.id, a.body)
+  end
+  st.status, st.last_seen, st.count = 'resolved', NOW, incr(st.count)
+  st.ends_at = a.ends_at ~= '' and a.ends_at or nil
+  save_state(a.id, st)
+  local key = st.incident
+  if not is_open(key) then
+    return {'cleared', key or '', a.priority}
+  end
+  -- The entry names the alert as recorded, which may predate a.
+  local rec = cjson.decode(redis.call('HGET', K.alerts, a.id))
+  local k = incident_keys(key)
+  local firing = redis.call('HINCRBY', k.fields, 'firing', -1)
+  redis.call('RPUSH', k.timeline, entry(NOW, 'alert_resolved', rec.integration or '',
+    'alert ' .. rec.summary .. ' resolved at the source'))
+  if firing > 0 then
+    return {'cleared', key, a.priority}
+  end
+  redis.call('HSET', k.fields, 'firing', '0')
+  resolve_incident(key, NOW, NOW_MS, NOW_SCORE, '', rec.source, 'all alerts resolved at the source')
+  return {'resolved', key, redis.call('HGET', k.fields, 'priority')}
+end
+
+-- ingest_one applies one alert and returns its outcome.
+local function ingest_one(a)
+  local st = load_state(a.id)
+  if st and duplicate(st, a) then
+    st.count, st.last_seen = incr(st.count), NOW
+    save_state(a.id, st)
+    return {'duplicate', st.incident or '', a.priority}
+  end
+  if a.status == 'resolved' then
+    return clear(st, a)
+  end
+  st = st or {count = '0', first_seen = NOW}
+  st.status, st.last_seen, st.count, st.incident = a.status, NOW, incr(st.count), nil
+  st.ends_at = a.ends_at ~= '' and a.ends_at or nil
+  redis.call('HSET', K.alerts, a.id, a.body)
+  local outcome, key = 'event', nil
+  if a.event == '' then
+    key = redis.call('HGET', K.open_groups, a.group)
+    if key then
+      outcome = 'joined'
+      join(key, a)
+    else
+      outcome, key = 'opened', open_new(a)
+    end
+  end
+  st.incident = key
+  save_state(a.id, st)
+  return {outcome, key or '', a.priority}
+end
+
+local out = {}
+for i = 0, COUNT - 1 do
+  for _, v in ipairs(ingest_one(alert(i))) do
+    out[#out + 1] = v
+  end
+end
+return out

@@ -1,0 +1,104 @@
+package redisstore_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/redisstore"
+	"github.com/klaxonhq/klaxon/engine/storetest"
+	"github.com/klaxonhq/klaxon/internal/redistest"
+)
+
+func TestMain(m *testing.M) {
+	// go-redis logs every failed dial; the outage tests make many.
+	redis.SetLogger(quiet{})
+	redistest.Main(m)
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
+var ctx = context.Background()
+
+// deployments numbers the key prefixes of tests sharing one server.
+var deployments atomic.Int64
+
+// newPrefix names a deployment of its own for one test.
+func newPrefix() string { return fmt.Sprintf("test%d", deployments.Add(1)) }
+
+// open opens a store on url for the test, closed when it ends.
+func open(t testing.TB, url string, opts redisstore.Options) *redisstore.Store {
+	t.Helper()
+	opts.URL = url
+	s, err := redisstore.Open(ctx, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// deployment is a store with what it takes to open it again.
+type deployment struct {
+	*redisstore.Store
+	srv    *redistest.Server
+	prefix string
+}
+
+func TestConformance(t *testing.T) {
+	srv := redistest.Shared(t)
+	storetest.Run(t, storetest.Factory{
+		Open: func(t *testing.T) engine.Store {
+			prefix := newPrefix()
+			return &deployment{Store: open(t, srv.URL(), redisstore.Options{Prefix: prefix}), srv: srv, prefix: prefix}
+		},
+		Reopen: func(t *testing.T, s engine.Store) engine.Store {
+			d := s.(*deployment)
+			require.NoError(t, d.Close())
+			return open(t, srv.URL(), redisstore.Options{Prefix: d.prefix})
+		},
+	})
+}
+
+// TestConformanceAcrossRedisCrash reopens the store after killing Redis
+// (SIGKILL) and starting it again: with appendfsync always, everything the
+// store answered for is back.
+func TestConformanceAcrossRedisCrash(t *testing.T) {
+	storetest.Run(t, storetest.Factory{
+		Open: func(t *testing.T) engine.Store {
+			srv := redistest.Start(t)
+			return &deployment{Store: open(t, srv.URL(), redisstore.Options{}), srv: srv}
+		},
+		Reopen: func(t *testing.T, s engine.Store) engine.Store {
+			d := s.(*deployment)
+			require.NoError(t, d.Close())
+			d.srv.Kill()
+			d.srv.Start()
+			return open(t, d.srv.URL(), redisstore.Options{})
+		},
+	})
+}
+
+// TestConformanceOnCluster runs the suite on a one-node Redis Cluster
+// through a cluster client: Redis Cluster checks that each script touches
+// one slot.
+func TestConformanceOnCluster(t *testing.T) {
+	srv := redistest.Start(t, redistest.Cluster(), redistest.WithoutAOF())
+	url := "redis+cluster://" + srv.Addr()
+	storetest.Run(t, storetest.Factory{
+		Open: func(t *testing.T) engine.Store {
+			prefix := newPrefix()
+			return &deployment{Store: open(t, url, redisstore.Options{Prefix: prefix}), srv: srv, prefix: prefix}
+		},
+		Reopen: func(t *testing.T, s engine.Store) engine.Store {
+			d := s.(*deployment)
+			require.NoError(t, d.Close())
+			return open(t, url, redisstore.Options{Prefix: d.prefix})
+		},
+	})
+}
