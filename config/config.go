@@ -38,6 +38,7 @@ type Redis struct {
 	URL         string        // redis://, rediss://, sentinel or cluster address
 	Lease       time.Duration // how long a replica holds a claimed timer
 	TimerShards int           // 0 lets the store choose
+	Prefix      string        // names the deployment's keys; "" is "klaxon"
 }
 
 // Integration is one alert source with its bearer token.

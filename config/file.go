@@ -29,6 +29,7 @@ type fileRedis struct {
 	URL         str                                 `yaml:"url"`
 	Lease       yamlfile.Located[yamlfile.Duration] `yaml:"lease"`
 	TimerShards yamlfile.Located[int]               `yaml:"timer_shards"`
+	Prefix      str                                 `yaml:"prefix"`
 }
 
 type fileIntegration struct {

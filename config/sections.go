@@ -15,12 +15,16 @@ func (b *builder) redis(raw *yamlfile.Located[fileRedis]) *Redis {
 		URL:         b.required(raw.Value.URL, raw.Line, "redis.url"),
 		Lease:       DefaultRedisLease,
 		TimerShards: raw.Value.TimerShards.Value,
+		Prefix:      raw.Value.Prefix.Value,
 	}
 	if l := raw.Value.Lease; l.Line != 0 {
 		r.Lease = time.Duration(l.Value)
 		if r.Lease <= 0 {
 			b.problem(l.Line, "redis.lease", "must be more than 0")
 		}
+	}
+	if p := raw.Value.Prefix; p.Value != "" && !prefixRE.MatchString(p.Value) {
+		b.problem(p.Line, "redis.prefix", "%q must be letters and digits, starting with a letter", p.Value)
 	}
 	if r.TimerShards < 0 {
 		b.problem(raw.Value.TimerShards.Line, "redis.timer_shards", "must not be negative")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/klaxonhq/klaxon/config"
 	"github.com/klaxonhq/klaxon/engine"
 	"github.com/klaxonhq/klaxon/engine/enginetest"
+	"github.com/klaxonhq/klaxon/internal/redistest"
 	"github.com/klaxonhq/klaxon/notifiers/twilio/twiliotest"
 	"github.com/klaxonhq/klaxon/rosters"
 	"github.com/klaxonhq/klaxon/server"
@@ -123,6 +126,7 @@ services:
 // harness is one Klaxon server under test with its fakes.
 type harness struct {
 	t      *testing.T
+	kind   string // the store: "embedded" or "redis"
 	dir    string
 	clock  *enginetest.Clock
 	twilio *twiliotest.Server
@@ -131,14 +135,25 @@ type harness struct {
 	seen   map[string]int // messages already looked at, per number
 }
 
-// newHarness starts Klaxon in a fresh data directory.
-func newHarness(t *testing.T) *harness {
+// newHarness starts Klaxon on a fresh store of kind: a new data directory,
+// or keys of its own on the package's shared redis-server.
+func newHarness(t *testing.T, kind string) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), clock: enginetest.NewClock(start), seen: map[string]int{}}
+	cfg := configYAML
+	if kind == "redis" {
+		cfg += redisSection(redistest.Shared(t).URL())
+	}
+	return newHarnessWith(t, kind, cfg)
+}
+
+// newHarnessWith starts Klaxon with the configuration cfg.
+func newHarnessWith(t *testing.T, kind, cfg string) *harness {
+	t.Helper()
+	h := &harness{t: t, kind: kind, dir: t.TempDir(), clock: enginetest.NewClock(start), seen: map[string]int{}}
 	h.twilio = twiliotest.NewServer(t, twilioSID, twilioToken)
 	t.Setenv("FAKE_TWILIO_URL", h.twilio.URL())
 	require.NoError(t, os.MkdirAll(filepath.Join(h.dir, "rosters"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"), []byte(configYAML), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"), []byte(cfg), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "rosters", "payments.yaml"), []byte(rosterYAML), 0o644))
 	h.boot()
 	t.Cleanup(h.stop)
@@ -340,12 +355,22 @@ func (p *phone) reply(text string) string {
 }
 
 // storeKinds are the stores every scenario runs on.
-var storeKinds = []string{"embedded"}
+var storeKinds = []string{"embedded", "redis"}
 
 // onEachStore runs a scenario once per store, each in a fresh harness.
 func onEachStore(t *testing.T, scenario func(t *testing.T, h *harness)) {
 	t.Helper()
 	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) { scenario(t, newHarness(t)) })
+		t.Run(kind, func(t *testing.T) { scenario(t, newHarness(t, kind)) })
 	}
 }
+
+// deployments numbers the Redis key prefixes, one per harness.
+var deployments atomic.Int64
+
+// redisSection configures a Redis store with keys of its own at url.
+func redisSection(url string) string {
+	return fmt.Sprintf("redis:\n  url: %s\n  prefix: e2e%d\n", url, deployments.Add(1))
+}
+
+func TestMain(m *testing.M) { redistest.Main(m) }

@@ -14,7 +14,9 @@ import (
 func (e *Engine) HandleDelivery(ctx context.Context, r DeliveryReport) error {
 	t, ok := parsePageKey(r.PageKey)
 	if !ok {
-		return fmt.Errorf("delivery report for %q: not a page key", r.PageKey)
+		// Not ours to act on, and Twilio must not retry it.
+		e.log.Warn("delivery report for something that is not a page", "page", r.PageKey, "status", r.Status)
+		return nil
 	}
 	inc, err := e.store.Incident(ctx, t.Incident)
 	if errors.Is(err, ErrNotFound) {

@@ -36,15 +36,19 @@ type Options struct {
 	// APITokens are the bearer tokens accepted on the operator API until
 	// SetTokens.
 	APITokens []string
-	// SMS handles Twilio's inbound SMS webhook; nil when Twilio is not
-	// configured.
-	SMS      http.Handler
+	// Twilio handles Twilio's webhooks; nil when Twilio is not configured.
+	Twilio   *TwilioWebhooks
 	Gatherer prometheus.Gatherer
 	// Registerer takes this package's metrics; nil leaves them unregistered.
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
 	// MaxBody bounds a webhook body (default 1 MiB).
 	MaxBody int64
+}
+
+// TwilioWebhooks are the handlers of Twilio's signed webhooks.
+type TwilioWebhooks struct {
+	SMS, Voice, Status http.Handler
 }
 
 // Server routes Klaxon's HTTP requests.
@@ -103,8 +107,10 @@ func (s *Server) routes() {
 	if s.opts.Gatherer != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{}))
 	}
-	if s.opts.SMS != nil {
-		s.mux.Handle("POST /v1/twilio/sms", s.opts.SMS)
+	if t := s.opts.Twilio; t != nil {
+		s.mux.Handle("POST /v1/twilio/sms", t.SMS)
+		s.mux.Handle("POST /v1/twilio/voice", t.Voice)
+		s.mux.Handle("POST /v1/twilio/status", t.Status)
 	}
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)

@@ -20,7 +20,9 @@ import (
 	"github.com/klaxonhq/klaxon/config"
 	"github.com/klaxonhq/klaxon/engine"
 	"github.com/klaxonhq/klaxon/engine/embedded"
+	"github.com/klaxonhq/klaxon/engine/redisstore"
 	"github.com/klaxonhq/klaxon/httpapi"
+	"github.com/klaxonhq/klaxon/notifiers/email"
 	"github.com/klaxonhq/klaxon/notifiers/lognotifier"
 	"github.com/klaxonhq/klaxon/notifiers/twilio"
 	"github.com/klaxonhq/klaxon/rosters"
@@ -55,45 +57,84 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := embedded.Open(cfg.DataDir, embedded.Options{IncidentPrefix: cfg.IncidentPrefix})
+	store, err := openStore(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	notifiers, sms, err := buildNotifiers(cfg, log)
+	notifiers, verifier, err := buildNotifiers(cfg, log)
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs, Classifier: classifier,
 		Notifiers: notifiers, IncidentPrefix: cfg.IncidentPrefix, Logger: log, Metrics: engine.NewMetrics(reg),
-		Retention: cfg.Retention})
+		Retention: cfg.Retention, Lease: lease(cfg)})
 	if err != nil {
 		store.Close()
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, store: store, engine: eng, registry: reg}
-	var smsHandler http.Handler
-	if sms != nil {
-		smsHandler = twilio.NewSMSHandler(sms, eng, log)
+	var webhooks *httpapi.TwilioWebhooks
+	if verifier != nil {
+		webhooks = &httpapi.TwilioWebhooks{SMS: twilio.NewSMSHandler(verifier, eng, log),
+			Voice: twilio.NewVoiceHandler(verifier, eng, log), Status: twilio.NewStatusHandler(verifier, eng, log)}
 	}
 	s.handler = httpapi.New(httpapi.Options{Engine: eng, Integrations: integrations(cfg), APITokens: apiTokens(cfg),
-		SMS: smsHandler, Gatherer: reg, Registerer: reg, Logger: log})
+		Twilio: webhooks, Gatherer: reg, Registerer: reg, Logger: log})
 	return s, nil
 }
 
-// buildNotifiers picks a notifier per channel: Twilio for SMS when it is
-// configured, the log for every channel otherwise. It also returns the
-// verifier for Twilio's inbound webhooks, nil without Twilio.
+// openStoreTimeout bounds how long start-up waits for Redis.
+const openStoreTimeout = 10 * time.Second
+
+// openStore opens Redis when the config has a redis section, the embedded
+// store in data_dir otherwise.
+func openStore(cfg *config.Config) (engine.Store, error) {
+	if cfg.Redis == nil {
+		return embedded.Open(cfg.DataDir, embedded.Options{IncidentPrefix: cfg.IncidentPrefix})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), openStoreTimeout)
+	defer cancel()
+	return redisstore.Open(ctx, redisstore.Options{URL: cfg.Redis.URL, Prefix: cfg.Redis.Prefix,
+		IncidentPrefix: cfg.IncidentPrefix, TimerShards: cfg.Redis.TimerShards})
+}
+
+// lease is how long a claimed timer is held: configurable with Redis, where
+// replicas take over each other's timers; the engine's default otherwise.
+func lease(cfg *config.Config) time.Duration {
+	if cfg.Redis == nil {
+		return 0
+	}
+	return cfg.Redis.Lease
+}
+
+// buildNotifiers picks a notifier per channel: Twilio for SMS and voice,
+// SMTP for email, each when configured; with neither, the log takes every
+// channel. It also returns the verifier of Twilio's webhooks, nil without
+// Twilio.
 func buildNotifiers(cfg *config.Config, log *slog.Logger) (map[engine.Channel]engine.Notifier, *twilio.Verifier, error) {
-	if cfg.Twilio == nil {
+	if cfg.Twilio == nil && cfg.SMTP == nil {
 		l := lognotifier.New(log)
 		return map[engine.Channel]engine.Notifier{engine.ChannelSMS: l, engine.ChannelVoice: l, engine.ChannelEmail: l}, nil, nil
 	}
+	notifiers := map[engine.Channel]engine.Notifier{}
+	if m := cfg.SMTP; m != nil {
+		sender, err := email.New(email.Config{Host: m.Host, Port: m.Port, TLS: m.TLS,
+			Username: m.Username, Password: m.Password, From: m.From})
+		if err != nil {
+			return nil, nil, fmt.Errorf("smtp: %w", err)
+		}
+		notifiers[engine.ChannelEmail] = sender
+	}
 	t := cfg.Twilio
+	if t == nil {
+		return notifiers, nil, nil
+	}
 	sender, err := twilio.New(twilio.Config{AccountSID: t.AccountSID, AuthToken: t.AuthToken,
-		AuthTokenSecondary: t.AuthTokenSecondary, From: t.From, APIURL: t.APIURL, PublicURL: cfg.PublicURL})
+		AuthTokenSecondary: t.AuthTokenSecondary, From: t.From, APIURL: t.APIURL, PublicURL: cfg.PublicURL,
+		MessagesPerSecond: t.MessagesPerSecond})
 	if err != nil {
 		return nil, nil, fmt.Errorf("twilio: %w", err)
 	}
@@ -101,7 +142,8 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) (map[engine.Channel]en
 	if err != nil {
 		return nil, nil, fmt.Errorf("twilio: %w", err)
 	}
-	return map[engine.Channel]engine.Notifier{engine.ChannelSMS: sender}, verifier, nil
+	notifiers[engine.ChannelSMS], notifiers[engine.ChannelVoice] = sender, sender
+	return notifiers, verifier, nil
 }
 
 // Classifier builds the engine's classification rules from the config.

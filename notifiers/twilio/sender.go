@@ -5,10 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -23,9 +23,17 @@ const DefaultAPIURL = "https://api.twilio.com"
 // DefaultTimeout bounds one Twilio API request when Config.Timeout is zero.
 const DefaultTimeout = 8 * time.Second
 
+// DefaultMessagesPerSecond is each sender number's rate when
+// Config.MessagesPerSecond is zero.
+const DefaultMessagesPerSecond = 1.0
+
 // StatusCallbackPath is the path, below the public URL, that Twilio is told
-// to post message status callbacks to.
+// to post message and call status callbacks to.
 const StatusCallbackPath = "/v1/twilio/status"
+
+// VoicePath is the path, below the public URL, of the voice webhook that
+// takes the keys a called person presses.
+const VoicePath = "/v1/twilio/voice"
 
 // Config is the Twilio account and how to reach it.
 type Config struct {
@@ -35,28 +43,34 @@ type Config struct {
 	// AuthTokenSecondary is accepted on inbound webhooks during a token
 	// rotation; it is never used to send.
 	AuthTokenSecondary string
-	// From lists the sender numbers, used in turn.
+	// From lists the sender numbers: each send takes the one whose next
+	// slot (see MessagesPerSecond) comes first, equals in turn.
 	From []string
 	// APIURL replaces the scheme and host (and prefixes the path, if it has
 	// one) of every API request; empty means DefaultAPIURL.
 	APIURL string
 	// PublicURL is Klaxon's own base URL as Twilio reaches it.
 	PublicURL string
-	// Timeout bounds one API request; zero means DefaultTimeout.
+	// Timeout bounds one API request; zero means DefaultTimeout. Waiting
+	// for a sender number's slot is bounded by Send's context alone.
 	Timeout time.Duration
+	// MessagesPerSecond is each sender number's budget, shared by its SMS
+	// and its calls; zero means DefaultMessagesPerSecond.
+	MessagesPerSecond float64
+	// Clock paces the sender numbers; nil means the machine's clock.
+	Clock engine.Clock
 }
 
-// Sender sends SMS through the Twilio REST API. It is an engine.Notifier and
-// is safe for concurrent use.
+// Sender sends SMS and places phone calls through the Twilio REST API. It
+// is an engine.Notifier and is safe for concurrent use.
 type Sender struct {
-	creds          *client.Credentials
-	accountSID     string
-	from           []string
-	next           atomic.Uint64
-	statusCallback string
-	apiURL         *url.URL
-	timeout        time.Duration
-	transport      http.RoundTripper
+	creds      *client.Credentials
+	accountSID string
+	numbers    *numberPool
+	publicURL  string
+	apiURL     *url.URL
+	timeout    time.Duration
+	transport  http.RoundTripper
 }
 
 var _ engine.Notifier = (*Sender)(nil)
@@ -80,41 +94,88 @@ func New(cfg Config) (*Sender, error) {
 	if cfg.Timeout < 0 {
 		return nil, errors.New("twilio timeout: must not be negative")
 	}
+	mps := cmp.Or(cfg.MessagesPerSecond, DefaultMessagesPerSecond)
+	if mps < 0 || math.IsNaN(mps) || math.IsInf(mps, 0) {
+		return nil, errors.New("twilio messages_per_second: must be a number more than 0")
+	}
+	var clock engine.Clock = engine.SystemClock{}
+	if cfg.Clock != nil {
+		clock = cfg.Clock
+	}
 	return &Sender{
-		creds:          client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
-		accountSID:     cfg.AccountSID,
-		from:           append([]string(nil), cfg.From...),
-		statusCallback: public.String() + StatusCallbackPath,
-		apiURL:         api,
-		timeout:        cmp.Or(cfg.Timeout, DefaultTimeout),
-		transport:      http.DefaultTransport.(*http.Transport).Clone(),
+		creds:      client.NewCredentials(cfg.AccountSID, cfg.AuthToken),
+		accountSID: cfg.AccountSID,
+		numbers:    newNumberPool(cfg.From, mps, clock),
+		publicURL:  public.String(),
+		apiURL:     api,
+		timeout:    cmp.Or(cfg.Timeout, DefaultTimeout),
+		transport:  http.DefaultTransport.(*http.Transport).Clone(),
 	}, nil
 }
 
-// Send sends m as an SMS from the next sender number and returns Twilio's
-// message SID. Channels other than SMS are an error (voice is not built yet).
+// Send sends m as an SMS (ChannelSMS) or places a phone call that reads
+// m.Body and takes a keypress (ChannelVoice), from the sender number whose
+// next slot comes first, and returns Twilio's message or call SID. It waits
+// for that slot, however long, unless ctx ends first: then it returns
+// retry=true. Other channels are an error.
 func (s *Sender) Send(ctx context.Context, m engine.Message) (providerID string, retry bool, err error) {
-	if m.Channel != engine.ChannelSMS {
+	switch m.Channel {
+	case engine.ChannelSMS:
+		return s.send(ctx, m, s.createMessage)
+	case engine.ChannelVoice:
+		return s.send(ctx, m, s.createCall)
+	default:
 		return "", false, fmt.Errorf("twilio send: channel %q not supported", m.Channel)
 	}
+}
+
+// createFunc asks Twilio to send m from the number from and returns the new
+// resource's SID.
+type createFunc func(api *openapi.ApiService, m engine.Message, from string) (sid *string, err error)
+
+// send waits for a sender number, calls create with a bounded context and
+// classifies the outcome.
+func (s *Sender) send(ctx context.Context, m engine.Message, create createFunc) (string, bool, error) {
 	if m.To == "" {
-		return "", false, errors.New("twilio send sms: message has no to number")
+		return "", false, fmt.Errorf("twilio send %s: message has no to number", m.Channel)
 	}
 	if err := ctx.Err(); err != nil {
-		return "", true, fmt.Errorf("twilio send sms: %w", err)
+		return "", true, fmt.Errorf("twilio send %s: %w", m.Channel, err)
+	}
+	from, err := s.numbers.take(ctx)
+	if err != nil {
+		return "", true, fmt.Errorf("twilio send %s: %w", m.Channel, err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel() // CreateMessage has read and closed the response by then
-	params := &openapi.CreateMessageParams{}
-	params.SetTo(m.To).SetFrom(s.nextFrom()).SetBody(m.Body).SetStatusCallback(s.statusCallback)
-	msg, err := s.api(ctx).CreateMessage(params)
+	defer cancel() // create has read and closed the response by then
+	sid, err := create(s.api(ctx), m, from)
 	if err != nil {
-		return "", retryable(err), fmt.Errorf("twilio send sms: %w", s.describe(err))
+		return "", retryable(err), fmt.Errorf("twilio send %s: %w", m.Channel, s.describe(err))
 	}
-	if msg.Sid == nil || *msg.Sid == "" {
-		return "", true, errors.New("twilio send sms: answer has no message sid")
+	if sid == nil || *sid == "" {
+		return "", true, fmt.Errorf("twilio send %s: answer has no sid", m.Channel)
 	}
-	return *msg.Sid, false, nil
+	return *sid, false, nil
+}
+
+// createMessage sends m as an SMS.
+func (s *Sender) createMessage(api *openapi.ApiService, m engine.Message, from string) (*string, error) {
+	params := &openapi.CreateMessageParams{}
+	params.SetTo(m.To).SetFrom(from).SetBody(m.Body).SetStatusCallback(s.statusURL(m.PageKey))
+	msg, err := api.CreateMessage(params)
+	if err != nil {
+		return nil, err
+	}
+	return msg.Sid, nil
+}
+
+// statusURL is the status callback URL for the page pageKey: Twilio posts
+// each status of the message or call there.
+func (s *Sender) statusURL(pageKey string) string {
+	if pageKey == "" {
+		return s.publicURL + StatusCallbackPath
+	}
+	return s.publicURL + StatusCallbackPath + "?page=" + url.QueryEscape(pageKey)
 }
 
 // describe returns err without twilio-go types and, for network errors,
@@ -125,12 +186,6 @@ func (s *Sender) describe(err error) error {
 		return fmt.Errorf("post to %s: %w", s.apiURL.Host, urlErr.Err)
 	}
 	return translate(err)
-}
-
-// nextFrom returns the sender numbers in turn.
-func (s *Sender) nextFrom() string {
-	n := s.next.Add(1) - 1
-	return s.from[n%uint64(len(s.from))]
 }
 
 // api returns a twilio-go service whose requests go to s.apiURL and are

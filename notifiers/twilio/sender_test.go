@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,16 +27,18 @@ const (
 	alice      = "+15551230001"
 )
 
-// newSender returns a Sender that talks to apiURL with two sender numbers.
+// newSender returns a Sender that talks to apiURL with two sender numbers,
+// each allowed so many sends a second that no test waits for one.
 func newSender(t *testing.T, apiURL string, timeout time.Duration) *twilio.Sender {
 	t.Helper()
 	s, err := twilio.New(twilio.Config{
-		AccountSID: accountSID,
-		AuthToken:  authToken,
-		From:       []string{"+15550001111", "+15550002222"},
-		APIURL:     apiURL,
-		PublicURL:  publicURL + "/",
-		Timeout:    timeout,
+		AccountSID:        accountSID,
+		AuthToken:         authToken,
+		From:              []string{"+15550001111", "+15550002222"},
+		APIURL:            apiURL,
+		PublicURL:         publicURL + "/",
+		Timeout:           timeout,
+		MessagesPerSecond: 1e6,
 	})
 	require.NoError(t, err)
 	return s
@@ -206,13 +209,14 @@ func TestSendDoesNotSendWithDoneContext(t *testing.T) {
 func TestSendRefusesOtherChannels(t *testing.T) {
 	fake := twiliotest.NewServer(t, accountSID, authToken)
 	s := newSender(t, fake.URL(), 0)
-	m := sms(alice, "page")
-	m.Channel = engine.ChannelVoice
+	m := sms("alice@example.com", "page")
+	m.Channel = engine.ChannelEmail
 
 	_, retry, err := s.Send(context.Background(), m)
 	require.Error(t, err)
 	assert.False(t, retry)
 	assert.Empty(t, fake.Messages())
+	assert.Empty(t, fake.Calls())
 }
 
 func TestSendWithWrongTokenIsPermanent(t *testing.T) {
@@ -244,6 +248,9 @@ func TestNewChecksConfig(t *testing.T) {
 		{"api url is http", func(c *twilio.Config) { c.APIURL = "ftp://api.example.com" }, "api_url"},
 		{"api url carries no credentials", func(c *twilio.Config) { c.APIURL = "https://u:" + authToken + "@api.example.com" }, "api_url"},
 		{"timeout is not negative", func(c *twilio.Config) { c.Timeout = -time.Second }, "timeout"},
+		{"rate is not negative", func(c *twilio.Config) { c.MessagesPerSecond = -1 }, "messages_per_second"},
+		{"rate is a number", func(c *twilio.Config) { c.MessagesPerSecond = math.NaN() }, "messages_per_second"},
+		{"rate is finite", func(c *twilio.Config) { c.MessagesPerSecond = math.Inf(1) }, "messages_per_second"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,7 +21,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	to := r.PostForm.Get("To")
-	if f, ok := s.popFailure(to); ok {
+	if f, ok := s.popFailure(failureKey{to: to}); ok {
 		answerFailure(w, f)
 		return
 	}
@@ -33,7 +33,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		To:             to,
 		From:           r.PostForm.Get("From"),
 		Body:           r.PostForm.Get("Body"),
-		SID:            newSID(),
+		SID:            newSID("SM"),
 		StatusCallback: r.PostForm.Get("StatusCallback"),
 		Time:           time.Now(),
 	})
@@ -61,15 +61,15 @@ func missingField(r *http.Request) (code int, msg string) {
 	return 0, ""
 }
 
-// popFailure takes the next injected failure for the number to.
-func (s *Server) popFailure(to string) (failure, bool) {
+// popFailure takes the next injected failure for k.
+func (s *Server) popFailure(k failureKey) (failure, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	q := s.failures[to]
+	q := s.failures[k]
 	if len(q) == 0 {
 		return failure{}, false
 	}
-	s.failures[to] = q[1:]
+	s.failures[k] = q[1:]
 	return q[0], true
 }
 
@@ -94,8 +94,7 @@ func (s *Server) record(m Message) Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, m)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.wake()
 	return m
 }
 
@@ -115,11 +114,12 @@ func (s *Server) messageResource(m Message) map[string]any {
 	}
 }
 
-// newSID returns a fresh message SID: "SM" and 32 hex digits.
-func newSID() string {
+// newSID returns a fresh SID: prefix ("SM" for a message, "CA" for a
+// call) and 32 hex digits.
+func newSID(prefix string) string {
 	b := make([]byte, 16)
 	_, _ = rand.Read(b) // never fails
-	return "SM" + hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
 }
 
 // writeError answers with a Twilio-style JSON error.

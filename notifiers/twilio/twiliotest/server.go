@@ -1,7 +1,8 @@
 // Package twiliotest fakes the Twilio REST API on a loopback httptest server,
-// so that tests in any package can send through twilio-go and assert on what
-// crossed the wire, and it signs inbound webhook requests the way Twilio
-// does.
+// so that tests in any package can send SMS and place calls through
+// twilio-go and assert on what crossed the wire. It also builds the signed
+// webhook requests Twilio would send Klaxon: inbound SMS, the keys a called
+// person presses, and message and call status callbacks.
 package twiliotest
 
 import (
@@ -25,8 +26,9 @@ type Message struct {
 }
 
 // Server is a fake Twilio REST API. It serves
-// POST /2010-04-01/Accounts/{sid}/Messages.json and records every message it
-// accepts. It is safe for concurrent use.
+// POST /2010-04-01/Accounts/{sid}/Messages.json and
+// POST /2010-04-01/Accounts/{sid}/Calls.json and records every message and
+// call it accepts. It is safe for concurrent use.
 type Server struct {
 	srv        *httptest.Server
 	accountSID string
@@ -34,8 +36,16 @@ type Server struct {
 
 	mu       sync.Mutex
 	messages []Message
-	changed  chan struct{} // closed and replaced when a message arrives
-	failures map[string][]failure
+	calls    []Call
+	changed  chan struct{} // closed and replaced when a message or call arrives
+	failures map[failureKey][]failure
+}
+
+// failureKey names the requests an injected failure answers: messages or
+// calls to one number.
+type failureKey struct {
+	calls bool
+	to    string
 }
 
 // failure is an injected answer to the next request to one number.
@@ -54,10 +64,11 @@ func NewServer(t testing.TB, accountSID, authToken string) *Server {
 		accountSID: accountSID,
 		authToken:  authToken,
 		changed:    make(chan struct{}),
-		failures:   make(map[string][]failure),
+		failures:   make(map[failureKey][]failure),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Messages.json", s.createMessage)
+	mux.HandleFunc("POST /2010-04-01/Accounts/{sid}/Calls.json", s.createCall)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, 20404, "The requested resource "+r.URL.Path+" was not found")
 	})
@@ -87,38 +98,69 @@ func (s *Server) MessagesTo(to string) []Message {
 // accepted and returns all of them. When ctx ends first it returns those
 // accepted so far and an error.
 func (s *Server) WaitMessages(ctx context.Context, to string, n int) ([]Message, error) {
+	var got []Message
+	err := s.wait(ctx, func() bool {
+		got = s.messagesTo(to)
+		return len(got) >= n
+	})
+	if err != nil {
+		return got, fmt.Errorf("wait for %d messages to %s: got %d: %w", n, to, len(got), err)
+	}
+	return got, nil
+}
+
+// FailNext makes the next message request to the number to fail with HTTP
+// status and a Twilio error body with code and message. Failures queue up.
+func (s *Server) FailNext(to string, status int, code int, message string) {
+	s.addFailure(failureKey{to: to}, failure{status: status, code: code, message: message})
+}
+
+// DropNext makes the fake close the connection of the next message request
+// to the number to after reading it, without answering. Failures queue up
+// with FailNext's.
+func (s *Server) DropNext(to string) {
+	s.addFailure(failureKey{to: to}, failure{drop: true})
+}
+
+// FailNextCall is FailNext for call requests: the next call to the number
+// to fails with status, code and message. It leaves messages alone.
+func (s *Server) FailNextCall(to string, status int, code int, message string) {
+	s.addFailure(failureKey{calls: true, to: to}, failure{status: status, code: code, message: message})
+}
+
+// DropNextCall is DropNext for call requests.
+func (s *Server) DropNextCall(to string) {
+	s.addFailure(failureKey{calls: true, to: to}, failure{drop: true})
+}
+
+func (s *Server) addFailure(k failureKey, f failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failures[k] = append(s.failures[k], f)
+}
+
+// wait waits until done, called with s.mu held, is true, waking whenever a
+// message or call arrives. It returns ctx's error when ctx ends first.
+func (s *Server) wait(ctx context.Context, done func() bool) error {
 	for {
 		s.mu.Lock()
-		got, changed := s.messagesTo(to), s.changed
+		ok, changed := done(), s.changed
 		s.mu.Unlock()
-		if len(got) >= n {
-			return got, nil
+		if ok {
+			return nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return got, fmt.Errorf("wait for %d messages to %s: got %d: %w", n, to, len(got), ctx.Err())
+			return ctx.Err()
 		}
 	}
 }
 
-// FailNext makes the next request to the number to fail with HTTP status
-// and a Twilio error body with code and message. Calls queue up.
-func (s *Server) FailNext(to string, status int, code int, message string) {
-	s.addFailure(to, failure{status: status, code: code, message: message})
-}
-
-// DropNext makes the fake close the connection of the next request to the
-// number to after reading it, without answering. Calls queue up with
-// FailNext's.
-func (s *Server) DropNext(to string) {
-	s.addFailure(to, failure{drop: true})
-}
-
-func (s *Server) addFailure(to string, f failure) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures[to] = append(s.failures[to], f)
+// wake wakes every waiter; s.mu must be held.
+func (s *Server) wake() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }
 
 // messagesTo filters the messages; s.mu must be held.
