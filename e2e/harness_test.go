@@ -13,7 +13,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,19 +26,21 @@ import (
 	"github.com/klaxonhq/klaxon/engine"
 	"github.com/klaxonhq/klaxon/engine/enginetest"
 	"github.com/klaxonhq/klaxon/internal/redistest"
+	"github.com/klaxonhq/klaxon/notifiers/email/emailtest"
 	"github.com/klaxonhq/klaxon/notifiers/twilio/twiliotest"
 	"github.com/klaxonhq/klaxon/rosters"
 	"github.com/klaxonhq/klaxon/server"
 )
 
 const (
-	amToken     = "am-token-1"
-	ddToken     = "dd-token-1"
-	pdToken     = "pd-routing-key-1"
-	apiToken    = "api-token-1"
-	twilioSID   = "ACtest"
-	twilioToken = "twiliotoken"
-	publicURL   = "https://klaxon.test"
+	amToken      = "am-token-1"
+	ddToken      = "dd-token-1"
+	pdToken      = "pd-routing-key-1"
+	apiToken     = "api-token-1"
+	twilioSID    = "ACtest"
+	twilioToken  = "twiliotoken"
+	smtpPassword = "smtp-secret-pw"
+	publicURL    = "https://klaxon.test"
 
 	alicePhone = "+15551230001"
 	bobPhone   = "+15551230002"
@@ -77,6 +81,13 @@ twilio:
   from: ["+15550001111"]
   api_url: ${FAKE_TWILIO_URL}
   messages_per_second: 1000
+smtp:
+  host: 127.0.0.1
+  port: SMTP_PORT
+  tls: none
+  username: klaxon
+  password: ` + smtpPassword + `
+  from: klaxon@klaxon.test
 api_tokens:
   - name: ops
     token: ` + apiToken + `
@@ -88,6 +99,7 @@ people:
   - id: alice
     name: Alice Chen
     phone: "` + alicePhone + `"
+    email: alice@example.com
     notify: [sms]
   - id: bob
     name: Bob Diaz
@@ -130,9 +142,13 @@ type harness struct {
 	dir    string
 	clock  *enginetest.Clock
 	twilio *twiliotest.Server
-	srv    *server.Server
-	http   *httptest.Server
-	seen   map[string]int // messages already looked at, per number
+	smtp   *emailtest.Server
+	logs   *logBuffer
+	// paced makes the fake clock pace Twilio's sender numbers.
+	paced bool
+	srv   *server.Server
+	http  *httptest.Server
+	seen  map[string]int // messages already looked at, per number
 }
 
 // newHarness starts Klaxon on a fresh store of kind: a new data directory,
@@ -149,9 +165,12 @@ func newHarness(t *testing.T, kind string) *harness {
 // newHarnessWith starts Klaxon with the configuration cfg.
 func newHarnessWith(t *testing.T, kind, cfg string) *harness {
 	t.Helper()
-	h := &harness{t: t, kind: kind, dir: t.TempDir(), clock: enginetest.NewClock(start), seen: map[string]int{}}
+	h := &harness{t: t, kind: kind, dir: t.TempDir(), clock: enginetest.NewClock(start), seen: map[string]int{},
+		logs: &logBuffer{}}
 	h.twilio = twiliotest.NewServer(t, twilioSID, twilioToken)
+	h.smtp = emailtest.NewServer(t, emailtest.Options{Username: "klaxon", Password: smtpPassword})
 	t.Setenv("FAKE_TWILIO_URL", h.twilio.URL())
+	cfg = strings.Replace(cfg, "SMTP_PORT", strconv.Itoa(h.smtp.Port()), 1)
 	require.NoError(t, os.MkdirAll(filepath.Join(h.dir, "rosters"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"), []byte(cfg), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(h.dir, "rosters", "payments.yaml"), []byte(rosterYAML), 0o644))
@@ -167,8 +186,12 @@ func (h *harness) boot() {
 	require.NoError(h.t, err)
 	rs, err := rosters.LoadDir(cfg.Rosters)
 	require.NoError(h.t, err)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h.srv, err = server.New(cfg, rs, server.Options{Clock: h.clock, Logger: logger})
+	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	opts := server.Options{Clock: h.clock, Logger: logger}
+	if h.paced {
+		opts.ProviderClock = h.clock
+	}
+	h.srv, err = server.New(cfg, rs, opts)
 	require.NoError(h.t, err)
 	h.http = httptest.NewServer(h.srv.Handler())
 }
@@ -374,3 +397,21 @@ func redisSection(url string) string {
 }
 
 func TestMain(m *testing.M) { redistest.Main(m) }
+
+// logBuffer keeps what a server logs, for tests that read it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,13 @@ import (
 func (h *harness) writeRoster(content string) {
 	h.t.Helper()
 	require.NoError(h.t, os.WriteFile(filepath.Join(h.dir, "rosters", "payments.yaml"), []byte(content), 0o644))
+}
+
+// rewriteConfig replaces the harness's klaxon.yaml.
+func (h *harness) rewriteConfig(cfg string) {
+	h.t.Helper()
+	cfg = strings.Replace(cfg, "SMTP_PORT", strconv.Itoa(h.smtp.Port()), 1)
+	require.NoError(h.t, os.WriteFile(filepath.Join(h.dir, "klaxon.yaml"), []byte(cfg), 0o644))
 }
 
 func (h *harness) reload() error {

@@ -33,6 +33,9 @@ import (
 type Options struct {
 	Clock  engine.Clock
 	Logger *slog.Logger
+	// ProviderClock paces the providers' rate limits (messages per second
+	// per sender number); nil is the machine's clock.
+	ProviderClock engine.Clock
 }
 
 // Server is one Klaxon process's parts.
@@ -63,7 +66,7 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	notifiers, verifier, err := buildNotifiers(cfg, log)
+	notifiers, verifier, err := buildNotifiers(cfg, opts.ProviderClock, log)
 	if err != nil {
 		store.Close()
 		return nil, err
@@ -114,7 +117,7 @@ func lease(cfg *config.Config) time.Duration {
 // SMTP for email, each when configured; with neither, the log takes every
 // channel. It also returns the verifier of Twilio's webhooks, nil without
 // Twilio.
-func buildNotifiers(cfg *config.Config, log *slog.Logger) (map[engine.Channel]engine.Notifier, *twilio.Verifier, error) {
+func buildNotifiers(cfg *config.Config, pacing engine.Clock, log *slog.Logger) (map[engine.Channel]engine.Notifier, *twilio.Verifier, error) {
 	if cfg.Twilio == nil && cfg.SMTP == nil {
 		l := lognotifier.New(log)
 		return map[engine.Channel]engine.Notifier{engine.ChannelSMS: l, engine.ChannelVoice: l, engine.ChannelEmail: l}, nil, nil
@@ -134,7 +137,7 @@ func buildNotifiers(cfg *config.Config, log *slog.Logger) (map[engine.Channel]en
 	}
 	sender, err := twilio.New(twilio.Config{AccountSID: t.AccountSID, AuthToken: t.AuthToken,
 		AuthTokenSecondary: t.AuthTokenSecondary, From: t.From, APIURL: t.APIURL, PublicURL: cfg.PublicURL,
-		MessagesPerSecond: t.MessagesPerSecond})
+		MessagesPerSecond: t.MessagesPerSecond, Clock: pacing})
 	if err != nil {
 		return nil, nil, fmt.Errorf("twilio: %w", err)
 	}
