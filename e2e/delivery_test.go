@@ -283,3 +283,44 @@ func TestSenderRateLimitQueuesPagesAndLosesNone(t *testing.T) {
 		assert.Len(t, keys, pages, "one page per incident, none lost")
 	})
 }
+
+func TestQueuedPagesOfAnAcknowledgedIncidentAreCancelled(t *testing.T) {
+	onEachStore(t, func(t *testing.T, h *harness) {
+		h.paced = true
+		cfg := strings.Replace(configYAML, "messages_per_second: 1000", "messages_per_second: 1", 1)
+		if h.kind == "redis" {
+			cfg += redisSection(redistest.Shared(t).URL())
+		}
+		h.rewriteConfig(cfg)
+		h.restart()
+		for i := range 3 {
+			h.sendAlerts(firing(fmt.Sprintf("Alert%d", i), fmt.Sprintf("fp%d", i)))
+		}
+		done := make(chan struct{})
+		go func() { defer close(done); _, _ = h.srv.Engine().RunDue(context.Background()) }()
+		wait, stop := context.WithTimeout(context.Background(), 30*time.Second)
+		defer stop()
+		first, err := h.twilio.WaitMessages(wait, alicePhone, 1)
+		require.NoError(t, err)
+		// Both other pages wait for the sender; one incident is acknowledged meanwhile.
+		queued := "INC-2"
+		if strings.HasPrefix(first[0].Body, "INC-2 ") {
+			queued = "INC-3"
+		}
+		status, _ := h.operate(queued, "ack", `{"by": "bob"}`)
+		require.Equal(t, http.StatusOK, status)
+		for range 3 {
+			h.clock.Advance(time.Second)
+		}
+		<-done
+		h.tick()
+		msgs := h.twilio.MessagesTo(alicePhone)
+		require.Len(t, msgs, 2)
+		for _, m := range msgs {
+			assert.False(t, strings.HasPrefix(m.Body, queued+" "), "no page for the acknowledged %s", queued)
+		}
+		inc := h.incident(queued)
+		page, _ := inc.Page("page/" + queued + "/g1/r0/s0/alice/sms")
+		assert.Equal(t, engine.PageCancelled, page.Status)
+	})
+}

@@ -48,9 +48,15 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 		return e.pageFailed(ctx, e.clock.Now(), t, inc, page, PageFailed, fmt.Sprintf("no %s provider configured", t.Channel))
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
-	id, retry, err := n.Send(sendCtx, e.render(&t, inc, person))
+	msg := e.render(&t, inc, person)
+	msg.Wanted = func() bool { return e.stillWanted(ctx, &t) }
+	id, retry, err := n.Send(sendCtx, msg)
 	cancel()
 	now := e.clock.Now()
+	if errors.Is(err, ErrNotWanted) {
+		page.Status = PageCancelled
+		return e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
+	}
 	if err == nil {
 		e.metrics.Pages.WithLabelValues(string(t.Channel), "sent").Inc()
 		page.Status, page.ProviderID = PageSent, id
@@ -67,6 +73,13 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 	return e.store.Complete(ctx, now, Completion{Timer: t, RetryAt: now.Add(wait),
 		Entries: []Entry{{At: now, Kind: EntryPage, Actor: person.ID,
 			Detail: fmt.Sprintf("%s; retrying in %s", detail, wait.Round(time.Second))}}})
+}
+
+// stillWanted reports whether page t's incident still wants it; when the
+// store cannot tell, the page is sent.
+func (e *Engine) stillWanted(ctx context.Context, t *Timer) bool {
+	inc, err := e.store.Incident(ctx, t.Incident)
+	return err != nil || current(&inc, t)
 }
 
 // pageFailed completes a page timer whose page will not be sent, and moves

@@ -1,6 +1,9 @@
 package engine
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // Channel is a way of reaching a person.
 type Channel string
@@ -26,7 +29,16 @@ type Message struct {
 	PageKey string
 	Subject string
 	Body    string
+	// Wanted reports whether the page is still wanted (its incident not
+	// acknowledged or resolved meanwhile). A notifier that had to wait, for
+	// a sender's rate limit, asks it before sending, and returns
+	// ErrNotWanted instead of sending when it is false. Nil means wanted.
+	Wanted func() bool `json:"-"`
 }
+
+// ErrNotWanted is a notifier's answer for a message it did not send because
+// its page was no longer wanted after a wait.
+var ErrNotWanted = errors.New("page no longer wanted")
 
 // DeliveryReport is a provider's later word on a message it had accepted:
 // delivered, or failed and why.

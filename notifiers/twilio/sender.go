@@ -146,6 +146,9 @@ func (s *Sender) send(ctx context.Context, m engine.Message, create createFunc) 
 	if err != nil {
 		return "", true, fmt.Errorf("twilio send %s: %w", m.Channel, err)
 	}
+	if m.Wanted != nil && !m.Wanted() {
+		return "", false, engine.ErrNotWanted
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel() // create has read and closed the response by then
 	sid, err := create(s.api(ctx), m, from)
