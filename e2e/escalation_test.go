@@ -60,10 +60,20 @@ func TestSMSReplyForms(t *testing.T) {
 		state               engine.State
 	}{
 		{"number then letter", "1a", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
+		{"number, space, letter", "1 a", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
+		{"letter then number", "a1", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
 		{"verb then number", "ack 1", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
 		{"verb then key", "Ack INC-1", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
 		{"verb alone means the latest page", " ACK. ", "INC-1 acknowledged by Alice Chen", engine.StateAcknowledged},
-		{"resolve", "1r", "INC-1 resolved by Alice Chen", engine.StateResolved},
+		{"ack all", "ack all", "acknowledged: INC-1 by Alice Chen", engine.StateAcknowledged},
+		{"resolve, short", "1r", "INC-1 resolved by Alice Chen", engine.StateResolved},
+		{"resolve, res", "res 1", "INC-1 resolved by Alice Chen", engine.StateResolved},
+		{"resolve, word and key", "resolve INC-1", "INC-1 resolved by Alice Chen", engine.StateResolved},
+		{"resolve alone", "r", "INC-1 resolved by Alice Chen", engine.StateResolved},
+		{"escalate, short", "1e", "INC-1 escalated by Alice Chen", engine.StateTriggered},
+		{"escalate, esc", "esc 1", "INC-1 escalated by Alice Chen", engine.StateTriggered},
+		{"escalate, word", "Escalate!", "INC-1 escalated by Alice Chen", engine.StateTriggered},
+		{"status update", "upd 1 rolling back", "INC-1 updated by Alice Chen", engine.StateTriggered},
 		{"not understood gets help", "hello", "Reply", engine.StateTriggered},
 		{"unknown incident", "99a", "INC-99 is not an incident", engine.StateTriggered},
 	}
@@ -78,6 +88,18 @@ func TestSMSReplyForms(t *testing.T) {
 			})
 		})
 	}
+}
+
+func TestRepliesSignedWithTheSecondaryTokenAreAccepted(t *testing.T) {
+	onEachStore(t, func(t *testing.T, h *harness) {
+		h.sendAlerts(firing("HighErrorRate", "fp1"))
+		h.tick()
+		form := url.Values{"From": {alicePhone}, "Body": {"1a"}}
+		req := twiliotest.SignedRequest(t, twilioSecondary, publicURL, "/v1/twilio/sms", form)
+		status, _ := h.do(twiliotest.ClientRequest(t, req, h.http.URL))
+		assert.Equal(t, http.StatusOK, status)
+		assert.Equal(t, engine.StateAcknowledged, h.incident("INC-1").State)
+	})
 }
 
 func TestSecondAcknowledgementIsAnsweredAndChangesNothing(t *testing.T) {

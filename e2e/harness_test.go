@@ -33,14 +33,16 @@ import (
 )
 
 const (
-	amToken      = "am-token-1"
-	ddToken      = "dd-token-1"
-	pdToken      = "pd-routing-key-1"
-	apiToken     = "api-token-1"
-	twilioSID    = "ACtest"
-	twilioToken  = "twiliotoken"
-	smtpPassword = "smtp-secret-pw"
-	publicURL    = "https://klaxon.test"
+	amToken     = "am-token-1"
+	ddToken     = "dd-token-1"
+	pdToken     = "pd-routing-key-1"
+	apiToken    = "api-token-1"
+	twilioSID   = "ACtest"
+	twilioToken = "twiliotoken"
+	// twilioSecondary is the token being rotated out, still accepted on webhooks.
+	twilioSecondary = "twiliotokenold"
+	smtpPassword    = "smtp-secret-pw"
+	publicURL       = "https://klaxon.test"
 
 	alicePhone = "+15551230001"
 	bobPhone   = "+15551230002"
@@ -78,6 +80,7 @@ default_priority: P2
 twilio:
   account_sid: ` + twilioSID + `
   auth_token: ` + twilioToken + `
+  auth_token_secondary: ` + twilioSecondary + `
   from: ["+15550001111"]
   api_url: ${FAKE_TWILIO_URL}
   messages_per_second: 1000
