@@ -59,6 +59,7 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 	}
 	if err == nil {
 		e.metrics.Pages.WithLabelValues(string(t.Channel), "sent").Inc()
+		e.observePageSent(&t, inc, now)
 		page.Status, page.ProviderID = PageSent, id
 		return e.store.Complete(ctx, now, Completion{Timer: t, Fenced: false, Pages: []Page{page},
 			Entries: []Entry{{At: now, Kind: EntryPage, Actor: person.ID,

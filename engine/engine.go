@@ -85,6 +85,12 @@ func New(opts Options) (*Engine, error) {
 	if e.metrics == nil {
 		e.metrics = NewMetrics(nil)
 	}
+	e.store = instrument(e.store, e.metrics.StoreLatency)
+	e.metrics.observeOpenCounts(func() (map[Priority]int, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return e.store.OpenCounts(ctx)
+	})
 	e.rosters.Store(opts.Rosters)
 	e.classifier.Store(opts.Classifier)
 	return e, nil
@@ -135,6 +141,8 @@ func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]Inge
 		return nil, fmt.Errorf("ingest %d alerts: %w", len(batch), err)
 	}
 	e.metrics.observeIngest(batch, results)
+	e.observeOpened(now, batch, results)
+	e.followIngest(ctx, batch, results, now)
 	for _, a := range acks {
 		r, err := e.acknowledgeAlert(ctx, src, a)
 		if err != nil {
@@ -190,15 +198,47 @@ func (e *Engine) acknowledgeAlert(ctx context.Context, src Source, a Alert) (Ing
 	}
 	res.Incident, res.Priority = rec.Incident, rec.Priority
 	by := Actor{Name: src.Integration, Channel: Channel(a.Source)}
-	_, err = e.store.Acknowledge(ctx, e.clock.Now(), rec.Incident, by, e.ackTimeout(ctx, rec.Incident))
+	now := e.clock.Now()
+	inc, err := e.store.Acknowledge(ctx, now, rec.Incident, by, e.ackTimeout(ctx, rec.Incident))
 	switch {
 	case err == nil:
 		res.Outcome = OutcomeAcknowledged
 		e.metrics.Acks.WithLabelValues(a.Source).Inc()
+		e.observeAcknowledged(&inc, now)
+		e.afterTransition(ctx, &inc, eventAcknowledged, now)
 	case !errors.Is(err, ErrWrongState):
 		return res, fmt.Errorf("acknowledge %s: %w", rec.Incident, err)
 	}
 	return res, nil
+}
+
+// followIngest records the time to resolve of incidents their alerts
+// resolved, and tells stakeholders of incidents opened and resolved.
+func (e *Engine) followIngest(ctx context.Context, batch []Classified, results []IngestResult, now time.Time) {
+	rs := e.rosters.Load()
+	for i, r := range results {
+		var event string
+		switch r.Outcome {
+		case OutcomeOpened:
+			event = eventOpened
+		case OutcomeResolved:
+			event = eventResolved
+		default:
+			continue
+		}
+		svc, _ := rs.Service(batch[i].Service)
+		if event == eventOpened && len(svc.Stakeholders) == 0 {
+			continue
+		}
+		inc, err := e.store.Incident(ctx, r.Incident)
+		if err != nil {
+			continue
+		}
+		if event == eventResolved {
+			e.observeResolved(&inc)
+		}
+		e.afterTransition(ctx, &inc, event, now)
+	}
 }
 
 // Wake makes Run look for due timers at once.
@@ -308,6 +348,10 @@ func (e *Engine) runTimer(ctx context.Context, t Timer) error {
 		return e.notice(ctx, t)
 	case TimerAckTimeout:
 		return e.ackTimedOut(ctx, t)
+	case TimerReminder:
+		return e.remind(ctx, t)
+	case TimerStakeholderMail:
+		return e.mailStakeholder(ctx, t)
 	}
 	e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
 	return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})

@@ -109,9 +109,13 @@ func (e *Engine) Apply(ctx context.Context, key string, by Actor, verb Verb, tex
 		inc, err = e.store.Acknowledge(ctx, now, key, by, e.ackTimeout(ctx, key))
 		if err == nil {
 			e.metrics.Acks.WithLabelValues(string(by.Channel)).Inc()
+			e.observeAcknowledged(&inc, now)
 		}
 	case VerbResolve:
 		inc, err = e.store.Resolve(ctx, now, key, by)
+		if err == nil {
+			e.observeResolved(&inc)
+		}
 	case VerbEscalate:
 		inc, err = e.store.Escalate(ctx, now, key, by)
 	case VerbUpdate:
@@ -122,6 +126,9 @@ func (e *Engine) Apply(ctx context.Context, key string, by Actor, verb Verb, tex
 	}
 	if err != nil {
 		return inc, "", err
+	}
+	if event := verbEvents[verb]; event != "" {
+		e.afterTransition(ctx, &inc, event, now)
 	}
 	e.Wake()
 	e.log.Info("incident "+pastTense(verb), "incident", key, "by", by.ID, "channel", by.Channel)
@@ -138,6 +145,9 @@ func (e *Engine) ackTimeout(ctx context.Context, key string) time.Duration {
 	p, _ := e.rosters.Load().Policy(inc.Policy)
 	return p.AckTimeout
 }
+
+// verbEvents are the events stakeholders hear of, by the verb that makes them.
+var verbEvents = map[Verb]string{VerbAck: eventAcknowledged, VerbResolve: eventResolved, VerbUpdate: eventUpdate}
 
 func pastTense(v Verb) string {
 	switch v {

@@ -63,6 +63,8 @@ type Store interface {
 	Incident(ctx context.Context, key string) (Incident, error)
 	// Incidents lists incidents, newest first.
 	Incidents(ctx context.Context, f IncidentFilter) ([]Incident, error)
+	// OpenCounts returns how many incidents are open, by priority.
+	OpenCounts(ctx context.Context) (map[Priority]int, error)
 	// LastPaged returns the key of the incident most recently paged to
 	// person; "" when none.
 	LastPaged(ctx context.Context, person string) (string, error)

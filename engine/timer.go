@@ -18,6 +18,12 @@ const (
 	TimerResolved TimerKind = "resolved"
 	// TimerNotice sends one resolution notice to Person.
 	TimerNotice TimerKind = "notice"
+	// TimerReminder reminds an acknowledged incident's owner to post a
+	// status update when none came within the service's update_every.
+	TimerReminder TimerKind = "reminder"
+	// TimerStakeholderMail emails one stakeholder about one event (Note)
+	// of an incident.
+	TimerStakeholderMail TimerKind = "stakeholder_mail"
 	// TimerAckTimeout triggers an acknowledged incident again when its
 	// owner has not resolved it in time. It takes the place of the
 	// escalation timer while the incident is acknowledged.
@@ -39,6 +45,12 @@ type Timer struct {
 	Step    int       `json:"step,omitempty"`
 	Person  string    `json:"person,omitempty"`
 	Channel Channel   `json:"channel,omitempty"`
+	// Address is where a timer delivers to that is not a person: a
+	// stakeholder's email address.
+	Address string `json:"address,omitempty"`
+	// Note says what a stakeholder mail is about: opened, acknowledged,
+	// update or resolved.
+	Note string `json:"note,omitempty"`
 	// Attempt counts the sends that failed and were rescheduled.
 	Attempt int `json:"attempt,omitempty"`
 	// Claims counts how often the timer was claimed since it was last
@@ -69,6 +81,9 @@ func ResolvedTimerID(incident string) string { return "resolved/" + incident }
 
 // NoticeTimerID is the ID of the resolution notice for one person.
 func NoticeTimerID(incident, person string) string { return "notice/" + incident + "/" + person }
+
+// ReminderTimerID is the ID of an incident's status-update reminder.
+func ReminderTimerID(incident string) string { return "remind/" + incident }
 
 // PageKey is the at-most-once key of a page: one per incident, generation,
 // round, step, person and channel.

@@ -188,6 +188,9 @@ func apiTokens(cfg *config.Config) []string {
 // Engine returns the server's engine.
 func (s *Server) Engine() *engine.Engine { return s.engine }
 
+// Registry returns the registry /metrics serves.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
 // Handler returns the server's HTTP interface.
 func (s *Server) Handler() http.Handler { return s.handler }
 

@@ -21,6 +21,17 @@ func (s *Store) Alert(ctx context.Context, id string) (engine.AlertRecord, error
 	return *a, nil
 }
 
+// OpenCounts counts open incidents by priority.
+func (s *Store) OpenCounts(ctx context.Context) (map[engine.Priority]int, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	counts := map[engine.Priority]int{}
+	for _, key := range s.open {
+		counts[s.incidents[key].Priority]++
+	}
+	return counts, nil
+}
+
 // Events lists events, most recently seen first.
 func (s *Store) Events(ctx context.Context, f engine.EventFilter) ([]engine.AlertRecord, error) {
 	s.mu.RLock()

@@ -55,6 +55,8 @@ type timerRecord struct {
 	Step       int              `json:"step,omitempty"`
 	Person     string           `json:"person,omitempty"`
 	Channel    engine.Channel   `json:"channel,omitempty"`
+	Address    string           `json:"address,omitempty"`
+	Note       string           `json:"note,omitempty"`
 	Attempt    int              `json:"attempt,omitempty"`
 	Claims     int              `json:"claims,omitempty"`
 	Lease      string           `json:"lease,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -102,6 +103,32 @@ func (s *Store) LastPaged(ctx context.Context, person string) (string, error) {
 	}
 	return key, nil
 }
+
+// OpenCounts counts open incidents by priority: counters in the meta hash
+// that the open and resolve scripts keep.
+func (s *Store) OpenCounts(ctx context.Context) (map[engine.Priority]int, error) {
+	fields, err := s.rdb.HGetAll(ctx, s.keys.meta()).Result()
+	if err != nil {
+		return nil, wrap("open counts", err)
+	}
+	counts := map[engine.Priority]int{}
+	for f, v := range fields {
+		name, ok := strings.CutPrefix(f, openCountField)
+		if !ok {
+			continue
+		}
+		p, err := engine.ParsePriority(name)
+		n, err2 := strconv.Atoi(v)
+		if err == nil && err2 == nil && n > 0 {
+			counts[p] = n
+		}
+	}
+	return counts, nil
+}
+
+// openCountField prefixes the meta hash fields counting open incidents
+// by priority ("open:P1").
+const openCountField = "open:"
 
 // NextDue returns when the earliest timer can next be claimed
 // (next_due.lua), to the millisecond.

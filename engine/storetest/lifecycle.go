@@ -188,3 +188,16 @@ func testPurge(t *testing.T, f Factory) {
 	assert.Equal(t, engine.OutcomeOpened, res[0].Outcome)
 	assert.Equal(t, "INC-3", res[0].Incident)
 }
+
+func testOpenCounts(t *testing.T, f Factory) {
+	s := f.Open(t)
+	p0 := alert("fp2", engine.AlertFiring, "g2")
+	p0.Priority = engine.P0
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"), p0, alert("fp3", engine.AlertFiring, "g3"))
+	_, err := s.Resolve(ctx, T0, "INC-3", alice)
+	require.NoError(t, err)
+	ingest(t, s, T0, alert("fp1", engine.AlertResolved, "g1"))
+	counts, err := s.OpenCounts(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, map[engine.Priority]int{engine.P0: 1}, counts)
+}

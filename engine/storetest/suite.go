@@ -53,6 +53,7 @@ func Run(t *testing.T, f Factory) {
 		"alerts and events are readable":                            testAlertsAndEvents,
 		"incidents are filtered and paged":                          testIncidentFilters,
 		"purge removes old resolved incidents and events":           testPurge,
+		"open incidents are counted by priority":                    testOpenCounts,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) { test(t, f) })

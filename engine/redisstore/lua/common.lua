@@ -3,7 +3,8 @@
 --
 -- Every script gets the same KEYS (keys.go scriptKeys) and the same head of
 -- ARGV (store.go open):
---   KEYS[1]     meta            hash: facts fixed when the deployment was created
+--   KEYS[1]     meta            hash: facts fixed when the deployment was created,
+--                               and "open:<priority>" counts of open incidents
 --   KEYS[2]     seq             string: the last incident number
 --   KEYS[3]     alerts          hash: alert ID -> engine.Classified as last received (JSON)
 --   KEYS[4]     alert-state     hash: alert ID -> what the store made of it (JSON object
@@ -121,6 +122,7 @@ local function resolve_incident(key, now, now_ms, now_score, by_id, by_name, det
     redis.call('HDEL', K.open_groups, group)
   end
   redis.call('ZREM', K.open_incidents, key)
+  redis.call('HINCRBY', K.meta, 'open:' .. redis.call('HGET', k.fields, 'priority'), -1)
   redis.call('ZADD', K.resolved_incidents, now_ms, key)
   remove_timer(ESC_PREFIX .. key)
   local id = RESOLVED_PREFIX .. key

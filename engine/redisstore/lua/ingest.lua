@@ -89,6 +89,7 @@ local function open_new(a)
   redis.call('HSET', K.open_groups, a.group, key)
   redis.call('ZADD', K.incidents, n, key)
   redis.call('ZADD', K.open_incidents, n, key)
+  redis.call('HINCRBY', K.meta, 'open:' .. a.priority, 1)
   local id = ESC_PREFIX .. key
   put_timer(id, timer_json(id, 'escalate', key, 1, NOW), NOW_SCORE)
   return key
