@@ -321,8 +321,12 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	return ran, ctx.Err()
 }
 
-// runAll runs claimed timers concurrently and waits for them all.
+// runAll runs claimed timers concurrently and waits for them all. A timer
+// once claimed runs to its end even when ctx is cancelled (each send has its
+// own deadline), so that stopping the engine never strands a claim: its
+// lease would hold the timer from other replicas.
 func (e *Engine) runAll(ctx context.Context, now time.Time, timers []Timer) {
+	ctx = context.WithoutCancel(ctx)
 	var wg sync.WaitGroup
 	for _, t := range timers {
 		e.metrics.TimerLag.Observe(now.Sub(t.Due).Seconds())

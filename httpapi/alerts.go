@@ -36,6 +36,13 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, source string, d
 		writeError(w, http.StatusUnauthorized, "Authorization: a valid "+source+" integration token is required")
 		return
 	}
+	release, ok := s.admitIngest(r)
+	if !ok {
+		w.Header().Set("Retry-After", retryAfter)
+		writeError(w, http.StatusServiceUnavailable, "too many webhooks being stored at once; retry later")
+		return
+	}
+	defer release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
 	var tooBig *http.MaxBytesError
 	switch {

@@ -26,6 +26,14 @@ const pdMaxBody = 512 << 10
 // routing_key in the body is the integration token; 202 once the event is
 // stored, 400 for an invalid event or key, 503 when the store is down.
 func (s *Server) pagerDuty(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.admitIngest(r)
+	if !ok {
+		w.Header().Set("Retry-After", retryAfter)
+		writeJSON(w, http.StatusTooManyRequests, pdAnswer{Status: "throttle event",
+			Message: "Requests are arriving too quickly; retry later.", Error: "too many events being stored at once"})
+		return
+	}
+	defer release()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, pdMaxBody))
 	if err != nil {
 		s.rejected.WithLabelValues(receivers.SourcePagerDuty).Inc()

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
@@ -44,6 +45,12 @@ type Options struct {
 	Logger     *slog.Logger
 	// MaxBody bounds a webhook body (default 1 MiB).
 	MaxBody int64
+	// MaxIngests bounds the webhooks being stored at once (default 64); a
+	// webhook that finds no room within IngestWait (default 1s) is answered
+	// 503 (429 for PagerDuty's API) with Retry-After, so that a slow store
+	// pushes back on senders instead of buffering without bound.
+	MaxIngests int
+	IngestWait time.Duration
 }
 
 // TwilioWebhooks are the handlers of Twilio's signed webhooks.
@@ -53,22 +60,29 @@ type TwilioWebhooks struct {
 
 // Server routes Klaxon's HTTP requests.
 type Server struct {
-	opts     Options
-	tokens   atomic.Pointer[tokens]
-	log      *slog.Logger
-	rejected *prometheus.CounterVec
-	mux      *http.ServeMux
+	opts       Options
+	ingests    chan struct{}
+	tokens     atomic.Pointer[tokens]
+	log        *slog.Logger
+	rejected   *prometheus.CounterVec
+	overloaded prometheus.Counter
+	mux        *http.ServeMux
 }
 
 // New builds the HTTP interface.
 func New(opts Options) *Server {
 	opts.MaxBody = cmp.Or(opts.MaxBody, 1<<20)
+	opts.IngestWait = cmp.Or(opts.IngestWait, time.Second)
 	s := &Server{
-		opts: opts,
-		log:  cmp.Or(opts.Logger, slog.Default()),
+		opts:    opts,
+		ingests: make(chan struct{}, cmp.Or(opts.MaxIngests, 64)),
+		log:     cmp.Or(opts.Logger, slog.Default()),
 		rejected: promauto.With(opts.Registerer).NewCounterVec(prometheus.CounterOpts{
 			Namespace: "klaxon", Name: "alerts_rejected_total",
 			Help: "Alerts and webhook bodies refused as invalid, by source."}, []string{"source"}),
+		overloaded: promauto.With(opts.Registerer).NewCounter(prometheus.CounterOpts{
+			Namespace: "klaxon", Name: "webhooks_overloaded_total",
+			Help: "Webhooks answered 503 or 429 because too many were being stored at once."}),
 		mux: http.NewServeMux(),
 	}
 	s.SetTokens(opts.Integrations, opts.APITokens)
@@ -131,6 +145,30 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
+// admitIngest waits for room to store a webhook and returns the function
+// that gives the room back; false when none came in time.
+func (s *Server) admitIngest(r *http.Request) (func(), bool) {
+	select {
+	case s.ingests <- struct{}{}:
+		return func() { <-s.ingests }, true
+	default:
+	}
+	wait := time.NewTimer(s.opts.IngestWait)
+	defer wait.Stop()
+	select {
+	case s.ingests <- struct{}{}:
+		return func() { <-s.ingests }, true
+	case <-wait.C:
+	case <-r.Context().Done():
+	}
+	s.overloaded.Inc()
+	return nil, false
+}
+
+// retryAfter is the Retry-After of an answer to an overloaded sender, in
+// seconds.
+const retryAfter = "5"
+
 // bearer returns the request's bearer token, or "".
 func bearer(r *http.Request) string {
 	h := r.Header.Get("Authorization")
@@ -178,6 +216,6 @@ func (s *Server) storeFailure(w http.ResponseWriter, what string, err error) {
 	if errors.Is(err, context.Canceled) {
 		return
 	}
-	w.Header().Set("Retry-After", "5")
+	w.Header().Set("Retry-After", retryAfter)
 	writeError(w, http.StatusServiceUnavailable, "store unavailable; retry later")
 }
