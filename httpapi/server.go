@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/incidents/{key}", s.operator(s.getIncident))
 	s.mux.HandleFunc("GET /v1/oncall", s.operator(s.onCall))
 	s.mux.HandleFunc("GET /v1/events", s.operator(s.listEvents))
+	s.mux.HandleFunc("GET /v1/reports", s.operator(s.report))
 	s.mux.HandleFunc("POST /v1/incidents/{key}/ack", s.operator(s.action(engine.VerbAck)))
 	s.mux.HandleFunc("POST /v1/incidents/{key}/resolve", s.operator(s.action(engine.VerbResolve)))
 	s.mux.HandleFunc("POST /v1/incidents/{key}/escalate", s.operator(s.action(engine.VerbEscalate)))

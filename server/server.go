@@ -60,7 +60,7 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := openStore(cfg)
+	store, err := OpenStore(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -92,9 +92,11 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 // openStoreTimeout bounds how long start-up waits for Redis.
 const openStoreTimeout = 10 * time.Second
 
-// openStore opens Redis when the config has a redis section, the embedded
-// store in data_dir otherwise.
-func openStore(cfg *config.Config) (engine.Store, error) {
+// OpenStore opens the store cfg configures: Redis when it has a redis
+// section, the embedded store in data_dir otherwise. The caller closes it.
+// The embedded store's file is locked while it is open, so it cannot be
+// opened beside a running serve.
+func OpenStore(cfg *config.Config) (engine.Store, error) {
 	if cfg.Redis == nil {
 		return embedded.Open(cfg.DataDir, embedded.Options{IncidentPrefix: cfg.IncidentPrefix})
 	}

@@ -30,6 +30,7 @@ commands:
   serve    [--config klaxon.yaml]                     run Klaxon
   check    [--config klaxon.yaml]                     validate the configuration and every roster file
   oncall   [--config klaxon.yaml] [--at TIME] [--team T]  who is on call in every rotation, and the next handoffs
+  report   [--config klaxon.yaml] [--since 30d|TIME] [--until TIME] [--json]  incidents, MTTA/MTTR, top alerts
 `
 
 // run runs one klaxon command and returns the exit status.
@@ -46,6 +47,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		at = fs.String("at", "", "the time to answer for: RFC 3339, or YYYY-MM-DD HH:MM in UTC (default now)")
 		team = fs.String("team", "", "only this team's rotations")
 	}
+	var rep *reportFlags
+	if args[0] == "report" {
+		rep = addReportFlags(fs)
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -56,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return check(*configPath, stdout, stderr)
 	case "oncall":
 		return oncall(*configPath, *at, *team, time.Now(), stdout, stderr)
+	case "report":
+		return report(ctx, *configPath, rep, time.Now(), stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "klaxon: unknown command %q\n%s", args[0], usage)
 	return 2

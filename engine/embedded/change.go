@@ -1,19 +1,16 @@
 package embedded
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
-
-	"go.etcd.io/bbolt"
 
 	"github.com/klaxonhq/klaxon/engine"
 )
 
 // change is one transition in the making. It copies every record it
-// modifies, so that nothing in memory changes until the change is on disk;
-// commit writes it in one bbolt transaction and then installs the copies.
-// The store's write lock is held for the whole change.
+// modifies, so that nothing in memory changes until it is complete; commit
+// installs the copies and queues them for the disk (writer.go). The store's
+// write lock is held for the whole change. mustWait marks a change whose
+// caller may not go on before it is on disk.
 type change struct {
 	s         *Store
 	seq       int64
@@ -22,6 +19,32 @@ type change struct {
 	timers    map[string]*engine.Timer       // nil: removed
 	open      map[string]string              // group key -> key; "": closed
 	lastPaged map[string]string
+	mustWait  bool
+}
+
+// update runs f on a new change under the store's write lock, commits what
+// it changed, and waits for the disk when f set mustWait. It returns f's
+// error after committing its changes (a stale completion still removes its
+// timer).
+func (s *Store) update(f func(c *change) error) error {
+	s.mu.Lock()
+	if err := s.writer.failed(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	c := s.begin()
+	err := f(c)
+	var fl *flush
+	if !c.empty() {
+		fl = c.commit()
+	}
+	s.mu.Unlock()
+	if fl != nil && c.mustWait {
+		if werr := fl.wait(); werr != nil {
+			return werr
+		}
+	}
+	return err
 }
 
 func (s *Store) begin() *change {
@@ -94,58 +117,49 @@ func (c *change) openIncident(group string) string {
 	return c.s.open[group]
 }
 
-// commit writes the change to disk, then makes it visible.
-func (c *change) commit() error {
-	if err := c.s.db.Update(c.write); err != nil {
-		return fmt.Errorf("commit: %w: %w", engine.ErrUnavailable, err)
-	}
+// discard drops everything the change made: a transition that refuses
+// changes nothing.
+func (c *change) discard() { *c = *c.s.begin() }
+
+// empty reports whether the change changes nothing.
+func (c *change) empty() bool {
+	return c.seq == c.s.seq && len(c.incidents) == 0 && len(c.alerts) == 0 && len(c.timers) == 0 &&
+		len(c.open) == 0 && len(c.lastPaged) == 0
+}
+
+// commit makes the change visible and queues it for the disk.
+func (c *change) commit() *flush {
+	writes := c.writes()
 	c.install()
-	return nil
+	return c.s.writer.enqueue(writes)
 }
 
-func (c *change) write(tx *bbolt.Tx) error {
+// writes lists the records the change puts or deletes.
+func (c *change) writes() []write {
+	var ws []write
 	if c.seq != c.s.seq {
-		if err := putJSON(tx.Bucket(bucketMeta), string(keySeq), c.seq); err != nil {
-			return err
-		}
+		ws = append(ws, write{bucket: bucketMeta, key: string(keySeq), value: c.seq})
 	}
-	for k, inc := range c.incidents {
-		if err := putOrDelete(tx.Bucket(bucketIncidents), k, inc); err != nil {
-			return err
-		}
-	}
-	for k, a := range c.alerts {
-		if err := putOrDelete(tx.Bucket(bucketAlerts), k, a); err != nil {
-			return err
-		}
-	}
-	for k, t := range c.timers {
-		if err := putOrDelete(tx.Bucket(bucketTimers), k, t); err != nil {
-			return err
-		}
-	}
+	ws = appendWrites(ws, bucketIncidents, c.incidents)
+	ws = appendWrites(ws, bucketAlerts, c.alerts)
+	ws = appendWrites(ws, bucketTimers, c.timers)
 	for person, key := range c.lastPaged {
-		if err := tx.Bucket(bucketLastPaged).Put([]byte(person), []byte(key)); err != nil {
-			return err
+		ws = append(ws, write{bucket: bucketLastPaged, key: person, value: key})
+	}
+	return ws
+}
+
+// appendWrites adds a write per changed record; a removed one (nil) is a
+// delete.
+func appendWrites[T any](ws []write, bucket []byte, changed map[string]*T) []write {
+	for k, v := range changed {
+		w := write{bucket: bucket, key: k}
+		if v != nil {
+			w.value = v
 		}
+		ws = append(ws, w)
 	}
-	return nil
-}
-
-// putOrDelete writes v under key, or deletes key when v is nil.
-func putOrDelete[T any](b *bbolt.Bucket, key string, v *T) error {
-	if v == nil {
-		return b.Delete([]byte(key))
-	}
-	return putJSON(b, key, v)
-}
-
-func putJSON(b *bbolt.Bucket, key string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", key, err)
-	}
-	return b.Put([]byte(key), data)
+	return ws
 }
 
 func (c *change) install() {

@@ -11,14 +11,15 @@ import (
 
 // Ingest records a batch of classified alerts in one transaction.
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.begin()
 	results := make([]engine.IngestResult, len(batch))
-	for i := range batch {
-		results[i] = c.ingest(now, &batch[i])
-	}
-	if err := c.commit(); err != nil {
+	err := s.update(func(c *change) error {
+		c.mustWait = true
+		for i := range batch {
+			results[i] = c.ingest(now, &batch[i])
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return results, nil

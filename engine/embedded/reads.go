@@ -51,38 +51,35 @@ func (s *Store) Events(ctx context.Context, f engine.EventFilter) ([]engine.Aler
 
 // Purge removes resolved incidents and events older than before.
 func (s *Store) Purge(ctx context.Context, before time.Time, max int) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.begin()
 	n := 0
-	for key, inc := range s.incidents {
-		if n >= max {
-			break
-		}
-		if inc.Open() || !inc.ResolvedAt.Before(before) {
-			continue
-		}
-		c.removeIncident(key)
-		for _, id := range inc.Alerts {
-			if a := s.alerts[id]; a != nil && a.Incident == key {
-				c.removeAlert(id)
+	err := s.update(func(c *change) error {
+		for key, inc := range s.incidents {
+			if n >= max {
+				break
 			}
-		}
-		n++
-	}
-	for id, a := range s.alerts {
-		if n >= max {
-			break
-		}
-		if a.Incident == "" && a.LastSeen.Before(before) {
-			c.removeAlert(id)
+			if inc.Open() || !inc.ResolvedAt.Before(before) {
+				continue
+			}
+			c.removeIncident(key)
+			for _, id := range inc.Alerts {
+				if a := s.alerts[id]; a != nil && a.Incident == key {
+					c.removeAlert(id)
+				}
+			}
 			n++
 		}
-	}
-	if n == 0 {
-		return 0, nil
-	}
-	return n, c.commit()
+		for id, a := range s.alerts {
+			if n >= max {
+				break
+			}
+			if a.Incident == "" && a.LastSeen.Before(before) {
+				c.removeAlert(id)
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 func sortByNumberDesc(list []engine.Incident) {

@@ -40,6 +40,7 @@ type Options struct {
 // transaction, and only then made visible.
 type Store struct {
 	db     *bbolt.DB
+	writer *writer
 	prefix string
 
 	mu        sync.RWMutex
@@ -76,6 +77,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
+	s.writer = newWriter(db)
 	return s, nil
 }
 
@@ -124,11 +126,23 @@ func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
 	})
 }
 
-// Close closes the file.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes what is queued and closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.writer != nil {
+		s.writer.close()
+		s.writer = nil
+	}
+	return s.db.Close()
+}
 
-// Ping reports whether the file is open.
+// Ping reports whether the store can take changes: the file is open and no
+// write to it has failed.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.writer.failed(); err != nil {
+		return err
+	}
 	return s.db.View(func(*bbolt.Tx) error { return nil })
 }
 

@@ -3,6 +3,7 @@ package embedded
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"time"
 
@@ -78,71 +79,81 @@ func via(by engine.Actor) string {
 // transition applies f to one incident and commits. When f refuses, nothing
 // changes and the incident is returned as it was with f's error.
 func (s *Store) transition(key string, f func(*change, *engine.Incident) error) (engine.Incident, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.begin()
-	inc := c.incident(key)
-	if inc == nil {
-		return engine.Incident{}, fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
-	}
-	if err := f(c, inc); err != nil {
-		return *s.incidents[key], err
-	}
-	if err := c.commit(); err != nil {
+	var out engine.Incident
+	err := s.update(func(c *change) error {
+		c.mustWait = true
+		inc := c.incident(key)
+		if inc == nil {
+			return fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
+		}
+		if err := f(c, inc); err != nil {
+			out = *s.incidents[key]
+			c.discard()
+			return err
+		}
+		out = *inc
+		return nil
+	})
+	if err != nil && !errors.Is(err, engine.ErrWrongState) {
 		return engine.Incident{}, err
 	}
-	return *inc, nil
+	return out, err
 }
 
 // ClaimDue claims up to max due timers for lease.
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	due := s.timers.due(now, max)
-	if len(due) == 0 {
-		return nil, nil
-	}
-	c := s.begin()
-	out := make([]engine.Timer, len(due))
-	for i, t := range due {
-		claimed := *t
-		claimed.Lease, claimed.LeaseUntil = rand.Text(), now.Add(lease)
-		claimed.Claims++
-		c.putTimer(claimed)
-		out[i] = claimed
-	}
-	if err := c.commit(); err != nil {
+	var out []engine.Timer
+	err := s.update(func(c *change) error {
+		for _, t := range s.timers.due(now, max) {
+			claimed := *t
+			claimed.Lease, claimed.LeaseUntil = rand.Text(), now.Add(lease)
+			claimed.Claims++
+			c.putTimer(claimed)
+			out = append(out, claimed)
+			// A timer that sends something must be claimed on disk before
+			// it runs: after a crash, its claim count tells that it may
+			// have gone out, and it is not sent again.
+			c.mustWait = c.mustWait || sends(t.Kind)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
+// sends reports whether a timer of kind k sends something to somebody.
+func sends(k engine.TimerKind) bool {
+	switch k {
+	case engine.TimerPage, engine.TimerNotice, engine.TimerReminder, engine.TimerStakeholderMail:
+		return true
+	}
+	return false
+}
+
 // Complete finishes a claimed timer, or applies a completion without one.
 func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.begin()
-	key := cp.Incident
-	if cp.Timer.ID != "" {
-		if err := c.finish(&cp); err != nil {
-			return err
+	return s.update(func(c *change) error {
+		key := cp.Incident
+		if cp.Timer.ID != "" {
+			if err := c.finish(&cp); err != nil {
+				return err
+			}
+			key = cp.Timer.Incident
 		}
-		key = cp.Timer.Incident
-	}
-	inc := c.incident(key)
-	if inc != nil && !fenceHolds(inc, &cp) {
-		if err := c.commit(); err != nil {
-			return err
+		inc := c.incident(key)
+		if inc != nil && !fenceHolds(inc, &cp) {
+			return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
 		}
-		return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
-	}
-	if inc != nil && cp.Retrigger {
-		c.retrigger(now, inc)
-	}
-	if inc != nil {
-		c.apply(now, inc, &cp)
-	}
-	return c.commit()
+		if inc != nil && cp.Retrigger {
+			c.retrigger(now, inc)
+		}
+		if inc != nil {
+			c.apply(now, inc, &cp)
+		}
+		return nil
+	})
 }
 
 // fenceHolds reports whether a fenced completion still applies to inc.
