@@ -15,13 +15,13 @@ import (
 // SourceAlertmanager names alerts from Prometheus Alertmanager.
 const SourceAlertmanager = "alertmanager"
 
-// amMessage is Alertmanager's webhook body, payload version 4: only the
-// fields Klaxon reads.
+// amMessage is Alertmanager's webhook body, payload version 4, with its
+// alerts left undecoded, so that one bad alert rejects only itself.
 type amMessage struct {
-	Version     string            `json:"version"`
-	Status      string            `json:"status"`
-	ExternalURL string            `json:"externalURL"`
-	Alerts      []json.RawMessage `json:"alerts"`
+	Version     string          `json:"version"`
+	Status      string          `json:"status"`
+	ExternalURL string          `json:"externalURL"`
+	Alerts      json.RawMessage `json:"alerts"`
 }
 
 type amAlert struct {
@@ -36,18 +36,64 @@ type amAlert struct {
 
 // Alertmanager reads an Alertmanager webhook body (payload version 4).
 func Alertmanager(body []byte) (Batch, error) {
+	var fast amDecoded
+	if decodeBody(body, &fast, "an Alertmanager webhook") == nil {
+		if err := checkAM(fast.Version, fast.Alerts != nil); err != nil {
+			return Batch{}, err
+		}
+		return translateAll(fast.Alerts), nil
+	}
+	// Something in the body is wrong: decode it again, alert by alert, to
+	// tell which.
 	var msg amMessage
 	if err := decodeBody(body, &msg, "an Alertmanager webhook"); err != nil {
 		return Batch{}, err
 	}
-	if msg.Version != "4" {
-		return Batch{}, bodyErrorf("version: want \"4\", got %q", msg.Version)
+	if err := checkAM(msg.Version, len(msg.Alerts) > 0 && string(msg.Alerts) != "null"); err != nil {
+		return Batch{}, err
 	}
-	if msg.Alerts == nil {
-		return Batch{}, bodyErrorf("alerts: missing")
+	var raws []json.RawMessage
+	if err := json.Unmarshal(msg.Alerts, &raws); err != nil {
+		return Batch{}, bodyErrorf("body is not an Alertmanager webhook: field alerts: want array")
 	}
+	return translateEach(raws), nil
+}
+
+// amDecoded is a webhook body whose alerts all decode.
+type amDecoded struct {
+	Version string    `json:"version"`
+	Alerts  []amAlert `json:"alerts"`
+}
+
+func checkAM(version string, hasAlerts bool) error {
+	if version != "4" {
+		return bodyErrorf("version: want \"4\", got %q", version)
+	}
+	if !hasAlerts {
+		return bodyErrorf("alerts: missing")
+	}
+	return nil
+}
+
+// translateAll translates alerts that decoded together.
+func translateAll(alerts []amAlert) Batch {
+	b := Batch{Alerts: make([]engine.Alert, 0, len(alerts))}
+	for i := range alerts {
+		a, err := alerts[i].alert()
+		if err != nil {
+			b.Rejected = append(b.Rejected, Rejection{Index: i, Fingerprint: alerts[i].Fingerprint, Reason: err.Error()})
+			continue
+		}
+		b.Alerts = append(b.Alerts, a)
+	}
+	return b
+}
+
+// translateEach decodes and translates alerts one by one, rejecting those
+// that do not decode.
+func translateEach(raws []json.RawMessage) Batch {
 	var b Batch
-	for i, raw := range msg.Alerts {
+	for i, raw := range raws {
 		var am amAlert
 		err := json.Unmarshal(raw, &am)
 		if err != nil {
@@ -63,7 +109,7 @@ func Alertmanager(body []byte) (Batch, error) {
 		}
 		b.Alerts = append(b.Alerts, a)
 	}
-	return b, nil
+	return b
 }
 
 func (a *amAlert) alert() (engine.Alert, error) {

@@ -13,9 +13,12 @@ import (
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
 	results := make([]engine.IngestResult, len(batch))
 	err := s.update(func(c *change) error {
-		c.mustWait = true
 		for i := range batch {
 			results[i] = c.ingest(now, &batch[i])
+			// A duplicate changes only a count and a time: the alert is on
+			// disk already, so the sender need not wait for the disk (the
+			// alert-storm path).
+			c.mustWait = c.mustWait || results[i].Outcome != engine.OutcomeDuplicate
 		}
 		return nil
 	})

@@ -1,0 +1,30 @@
+package receivers
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+// amBatch is an Alertmanager webhook of n alerts.
+func amBatch(n int) []byte {
+	alerts := make([]map[string]any, n)
+	for i := range alerts {
+		alerts[i] = map[string]any{"status": "firing", "startsAt": "2026-11-22T11:59:00Z",
+			"labels":      map[string]string{"alertname": "HighErrorRate", "instance": fmt.Sprintf("api-%d", i), "severity": "critical", "service": "checkout"},
+			"annotations": map[string]string{"summary": "api-gw 12% errors"}, "fingerprint": fmt.Sprintf("%016x", i)}
+	}
+	b, _ := json.Marshal(map[string]any{"version": "4", "status": "firing", "alerts": alerts})
+	return b
+}
+
+func BenchmarkAlertmanagerDecode10(b *testing.B) {
+	body := amBatch(10)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := Alertmanager(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
