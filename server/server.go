@@ -78,6 +78,10 @@ func New(cfg *config.Config, rs *rosters.Set, opts Options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
+	if w, ok := store.(interface{ OnTimers(func()) }); ok {
+		// The engine starts on new timers while they are being written.
+		w.OnTimers(eng.Wake)
+	}
 	s := &Server{cfg: cfg, log: log, store: store, engine: eng, registry: reg}
 	var webhooks *httpapi.TwilioWebhooks
 	if verifier != nil {

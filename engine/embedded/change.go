@@ -39,6 +39,11 @@ func (s *Store) update(f func(c *change) error) error {
 		fl = c.commit()
 	}
 	s.mu.Unlock()
+	if len(c.timers) > 0 {
+		if f := s.onTimers.Load(); f != nil {
+			(*f)()
+		}
+	}
 	if fl != nil && c.mustWait {
 		if werr := fl.wait(); werr != nil {
 			return werr

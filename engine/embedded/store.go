@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -33,6 +34,9 @@ var (
 type Options struct {
 	// IncidentPrefix starts every incident key (default "INC").
 	IncidentPrefix string
+	// CommitDelay is how long a commit gathers changes before writing them
+	// (default 1ms; negative: none).
+	CommitDelay time.Duration
 }
 
 // Store is the embedded engine.Store. Reads are served from memory; every
@@ -42,6 +46,10 @@ type Store struct {
 	db     *bbolt.DB
 	writer *writer
 	prefix string
+
+	// onTimers is called when a change adds or moves timers, before it is
+	// on disk, so that an engine can start on them at once.
+	onTimers atomic.Pointer[func()]
 
 	mu        sync.RWMutex
 	seq       int64
@@ -77,7 +85,8 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	s.writer = newWriter(db)
+	delay := cmp.Or(opts.CommitDelay, time.Millisecond)
+	s.writer = newWriter(db, max(delay, 0))
 	return s, nil
 }
 
@@ -125,6 +134,10 @@ func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
 		return nil
 	})
 }
+
+// OnTimers makes f run whenever a change adds or moves timers. f must not
+// block (an engine's Wake).
+func (s *Store) OnTimers(f func()) { s.onTimers.Store(&f) }
 
 // Close writes what is queued and closes the file.
 func (s *Store) Close() error {

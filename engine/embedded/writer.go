@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -46,17 +47,21 @@ type write struct {
 	value  any
 }
 
-// writer owns the goroutine that commits queued changes.
+// writer owns the goroutine that commits queued changes. Having taken a
+// change, it gathers more for up to delay before committing, so that a
+// change and those it sets off (an ingest, its first escalation, the claim
+// of its first page) share one fsync.
 type writer struct {
 	db     *bbolt.DB
+	delay  time.Duration
 	queue  chan *flush
 	done   sync.WaitGroup
 	mu     sync.Mutex
 	broken error
 }
 
-func newWriter(db *bbolt.DB) *writer {
-	w := &writer{db: db, queue: make(chan *flush, maxCommitBatch)}
+func newWriter(db *bbolt.DB, delay time.Duration) *writer {
+	w := &writer{db: db, delay: delay, queue: make(chan *flush, maxCommitBatch)}
 	w.done.Go(w.run)
 	return w
 }
@@ -101,9 +106,16 @@ func (w *writer) run() {
 	}
 }
 
-// gather takes first and whatever else is queued, up to a batch.
+// gather takes first and whatever else is queued within the delay, up to a
+// batch.
 func (w *writer) gather(first *flush) []*flush {
 	batch := []*flush{first}
+	var deadline <-chan time.Time
+	if w.delay > 0 {
+		t := time.NewTimer(w.delay)
+		defer t.Stop()
+		deadline = t.C
+	}
 	for len(batch) < maxCommitBatch {
 		select {
 		case f, ok := <-w.queue:
@@ -111,7 +123,19 @@ func (w *writer) gather(first *flush) []*flush {
 				return batch
 			}
 			batch = append(batch, f)
+			continue
 		default:
+		}
+		if deadline == nil {
+			return batch
+		}
+		select {
+		case f, ok := <-w.queue:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, f)
+		case <-deadline:
 			return batch
 		}
 	}
