@@ -1,0 +1,122 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/embedded"
+	"github.com/klaxonhq/klaxon/engine/enginetest"
+	"github.com/klaxonhq/klaxon/rosters"
+)
+
+// hangingProvider never answers for one number until the send's deadline,
+// and accepts every other message at once.
+type hangingProvider struct {
+	hangFor string
+	mu      sync.Mutex
+	sent    []engine.Message
+	hung    int
+}
+
+func (p *hangingProvider) Send(ctx context.Context, m engine.Message) (string, bool, error) {
+	if m.To == p.hangFor {
+		<-ctx.Done()
+		p.mu.Lock()
+		p.hung++
+		p.mu.Unlock()
+		return "", true, errors.New("provider did not answer")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent = append(p.sent, m)
+	return "SM1", false, nil
+}
+
+func (p *hangingProvider) sentTo(to string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, m := range p.sent {
+		if m.To == to {
+			n++
+		}
+	}
+	return n
+}
+
+const outageRoster = `team: t
+timezone: UTC
+people:
+  - {id: alice, name: Alice, phone: "+15550000001", notify: [sms]}
+  - {id: bob, name: Bob, phone: "+15550000002", notify: [sms]}
+rotations:
+  - {name: a, members: [alice], shift: 7d, handoff: "2026-11-16 09:00"}
+  - {name: b, members: [bob], shift: 7d, handoff: "2026-11-16 09:00"}
+policies:
+  - {name: a, steps: [{notify: ["rotation:a"], escalate_after: 1h}]}
+  - {name: b, steps: [{notify: ["rotation:b"], escalate_after: 1h}]}
+services:
+  - {name: alpha, policy: a}
+  - {name: beta, policy: b}
+`
+
+// A provider that hangs for one person holds neither ingest nor the pages
+// of others; the hung page is retried a bounded number of times, every
+// attempt on the timeline.
+func TestAHangingProviderBlocksNobodyElse(t *testing.T) {
+	ctx := context.Background()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer store.Close()
+	rs, err := rosters.Parse(map[string][]byte{"t.yaml": []byte(outageRoster)})
+	require.NoError(t, err)
+	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	provider := &hangingProvider{hangFor: "+15550000001"}
+	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs,
+		Classifier: &engine.Classifier{Default: engine.P1, ServiceLabel: "service"},
+		Notifiers:  map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider},
+		Lease:      200 * time.Millisecond, MaxAttempts: 3, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	alert := func(service, fp string) engine.Alert {
+		return engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: service,
+			Labels: map[string]string{"alertname": fp, "service": service}}
+	}
+
+	_, err = eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1"), alert("beta", "fp2")})
+	require.NoError(t, err)
+	_, err = eng.RunDue(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, provider.sentTo("+15550000002"), "Bob is paged while Alice's provider hangs")
+
+	res, err := eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("beta", "fp3")})
+	require.NoError(t, err, "ingest goes on")
+	assert.Equal(t, engine.OutcomeOpened, res[0].Outcome)
+
+	for range 10 {
+		clock.Advance(time.Minute)
+		_, err = eng.RunDue(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 3, provider.hung, "three attempts, then the page fails")
+	inc, err := store.Incident(ctx, "INC-1")
+	require.NoError(t, err)
+	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
+	require.True(t, ok)
+	assert.Equal(t, engine.PageFailed, page.Status)
+	attempts := 0
+	for _, en := range inc.Timeline {
+		if en.Kind == engine.EntryPage {
+			attempts++
+		}
+	}
+	assert.Equal(t, 3, attempts, "every attempt is on the timeline")
+}
