@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -69,24 +68,20 @@ func (e *Engine) stakeholderMails(inc *Incident, event string, now time.Time) []
 // incident has posted nothing for the service's interval, they get an SMS;
 // the reminder then waits for the next interval. It ends with the
 // acknowledgement.
-func (e *Engine) remind(ctx context.Context, t Timer) error {
+func (e *Engine) remind(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
-	every := e.updateEvery(&inc)
-	if err != nil || inc.State != StateAcknowledged || every <= 0 {
+	every := e.updateEvery(inc)
+	if inc.State != StateAcknowledged || every <= 0 {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
 	}
-	if next := lastUpdate(&inc).Add(every); now.Before(next) {
+	if next := lastUpdate(inc).Add(every); now.Before(next) {
 		return e.store.Complete(ctx, now, Completion{Timer: t, RetryAt: next})
 	}
 	owner, ok := e.rosters.Load().Person(inc.Owner)
 	n := e.notifiers[ChannelSMS]
 	c := Completion{Timer: t, RetryAt: now.Add(every)}
 	if ok && n != nil && t.Claims <= 1 {
-		body := fitSMS(fmt.Sprintf("%s: no status update for %s.", inc.Key, shortDuration(now.Sub(lastUpdate(&inc)))),
+		body := fitSMS(fmt.Sprintf("%s: no status update for %s.", inc.Key, shortDuration(now.Sub(lastUpdate(inc)))),
 			fmt.Sprintf(" Reply upd %d <text>", inc.Number))
 		_, _, err := n.Send(ctx, Message{Channel: ChannelSMS, To: owner.Phone, PersonID: owner.ID,
 			Incident: inc.Key, Number: inc.Number, Body: body})
@@ -113,22 +108,15 @@ func lastUpdate(inc *Incident) time.Time {
 
 // mailStakeholder sends one stakeholder email, rendered from the incident as
 // it is now, retrying transient failures like a page.
-func (e *Engine) mailStakeholder(ctx context.Context, t Timer) error {
+func (e *Engine) mailStakeholder(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if errors.Is(err, ErrNotFound) {
-		return e.store.Complete(ctx, now, Completion{Timer: t})
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
 	n := e.notifiers[ChannelEmail]
 	if n == nil || t.Claims > 1 {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
 	}
 	_, retry, err := n.Send(ctx, Message{Channel: ChannelEmail, To: t.Address, Incident: inc.Key, Number: inc.Number,
 		PageKey: t.ID, Subject: fmt.Sprintf("%s - %s - %s", inc.Key, inc.Priority, inc.Summary),
-		Body: e.stakeholderBody(ctx, &inc, t.Note, now)})
+		Body: e.stakeholderBody(ctx, inc, t.Note, now)})
 	switch {
 	case err == nil:
 		e.metrics.StakeholderMails.WithLabelValues("sent").Inc()

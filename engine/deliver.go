@@ -13,31 +13,24 @@ import (
 
 // page runs a page timer: it sends one message to one person, retrying
 // transient failures with backoff, and records the outcome on the incident.
-func (e *Engine) page(ctx context.Context, t Timer) error {
+func (e *Engine) page(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if errors.Is(err, ErrNotFound) {
-		return e.store.Complete(ctx, now, Completion{Timer: t})
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
 	page := Page{Key: t.ID, Person: t.Person, Channel: t.Channel, At: now}
-	if !current(&inc, &t) {
+	if !current(inc, &t) {
 		page.Status = PageCancelled
 		return e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
 	}
 	person, ok := e.rosters.Load().Person(t.Person)
 	switch {
 	case !ok:
-		return e.pageFailed(ctx, now, t, &inc, page, PageFailed, fmt.Sprintf("%s is no longer in the rosters", t.Person))
+		return e.pageFailed(ctx, now, t, inc, page, PageFailed, fmt.Sprintf("%s is no longer in the rosters", t.Person))
 	case t.Claims > 1:
 		// A sender took this page and stopped before recording the outcome:
 		// it may have gone out, so it is not sent again.
-		return e.pageFailed(ctx, now, t, &inc, page, PageUnknown,
+		return e.pageFailed(ctx, now, t, inc, page, PageUnknown,
 			fmt.Sprintf("%s to %s: outcome unknown (the sender stopped mid-send); not sent again", t.Channel, person.Name))
 	}
-	return e.send(ctx, t, &inc, page, person)
+	return e.send(ctx, t, inc, page, person)
 }
 
 // send hands msg to the channel's notifier and completes the page timer with
@@ -121,15 +114,8 @@ func backoff(attempt int) time.Duration {
 
 // fanOutNotices runs a resolved incident's fan-out timer: one resolution
 // notice timer for each person a page reached.
-func (e *Engine) fanOutNotices(ctx context.Context, t Timer) error {
+func (e *Engine) fanOutNotices(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if errors.Is(err, ErrNotFound) {
-		return e.store.Complete(ctx, now, Completion{Timer: t})
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
 	c := Completion{Timer: t}
 	seen := map[string]bool{}
 	for _, p := range inc.Pages {
@@ -145,23 +131,16 @@ func (e *Engine) fanOutNotices(ctx context.Context, t Timer) error {
 
 // notice sends one resolution notice by SMS. It is sent once: a failed
 // notice is recorded, not retried, since the incident is already over.
-func (e *Engine) notice(ctx context.Context, t Timer) error {
+func (e *Engine) notice(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if errors.Is(err, ErrNotFound) {
-		return e.store.Complete(ctx, now, Completion{Timer: t})
-	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
 	person, ok := e.rosters.Load().Person(t.Person)
 	n := e.notifiers[ChannelSMS]
 	if !ok || n == nil || t.Claims > 1 {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
-	_, _, err = n.Send(sendCtx, Message{Channel: ChannelSMS, To: person.Phone, PersonID: person.ID,
-		Incident: inc.Key, Body: resolutionNotice(&inc)})
+	_, _, err := n.Send(sendCtx, Message{Channel: ChannelSMS, To: person.Phone, PersonID: person.ID,
+		Incident: inc.Key, Body: resolutionNotice(inc)})
 	cancel()
 	detail := "resolution notice sent to " + person.Name
 	result := "sent"

@@ -58,6 +58,7 @@ type Engine struct {
 	maxAttempt int
 	retention  time.Duration
 
+	handlers   map[TimerKind]func(context.Context, Timer, *Incident) error
 	rosters    atomic.Pointer[rosters.Set]
 	classifier atomic.Pointer[Classifier]
 	wake       chan struct{}
@@ -91,6 +92,7 @@ func New(opts Options) (*Engine, error) {
 		defer cancel()
 		return e.store.OpenCounts(ctx)
 	})
+	e.handlers = e.timerHandlers()
 	e.rosters.Store(opts.Rosters)
 	e.classifier.Store(opts.Classifier)
 	return e, nil
@@ -340,25 +342,30 @@ func (e *Engine) runAll(ctx context.Context, now time.Time, timers []Timer) {
 	wg.Wait()
 }
 
+// runTimer runs one claimed timer with its incident; a timer whose
+// incident is gone is dropped.
 func (e *Engine) runTimer(ctx context.Context, t Timer) error {
-	switch t.Kind {
-	case TimerEscalate:
-		return e.escalate(ctx, t)
-	case TimerPage:
-		return e.page(ctx, t)
-	case TimerResolved:
-		return e.fanOutNotices(ctx, t)
-	case TimerNotice:
-		return e.notice(ctx, t)
-	case TimerAckTimeout:
-		return e.ackTimedOut(ctx, t)
-	case TimerReminder:
-		return e.remind(ctx, t)
-	case TimerStakeholderMail:
-		return e.mailStakeholder(ctx, t)
+	run, ok := e.handlers[t.Kind]
+	if !ok {
+		e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
+		return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
 	}
-	e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
-	return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+	inc, err := e.store.Incident(ctx, t.Incident)
+	if errors.Is(err, ErrNotFound) {
+		return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+	}
+	if err != nil {
+		return fmt.Errorf("load %s for timer %s: %w", t.Incident, t.ID, err)
+	}
+	return run(ctx, t, &inc)
+}
+
+// timerHandlers are what runs each kind of timer.
+func (e *Engine) timerHandlers() map[TimerKind]func(context.Context, Timer, *Incident) error {
+	return map[TimerKind]func(context.Context, Timer, *Incident) error{
+		TimerEscalate: e.escalate, TimerPage: e.page, TimerResolved: e.fanOutNotices, TimerNotice: e.notice,
+		TimerAckTimeout: e.ackTimedOut, TimerReminder: e.remind, TimerStakeholderMail: e.mailStakeholder,
+	}
 }
 
 // current reports whether a timer still applies to inc: an escalation's

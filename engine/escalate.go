@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,16 +13,12 @@ import (
 // escalate runs an incident's escalation timer: it pages the people on call
 // for the current step (skipping steps that reach nobody) and schedules the
 // next step, or records that the policy is exhausted.
-func (e *Engine) escalate(ctx context.Context, t Timer) error {
+func (e *Engine) escalate(ctx context.Context, t Timer, inc *Incident) error {
 	now := e.clock.Now()
-	inc, err := e.store.Incident(ctx, t.Incident)
-	if errors.Is(err, ErrNotFound) || (err == nil && !current(&inc, &t)) {
+	if !current(inc, &t) {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
 	}
-	if err != nil {
-		return fmt.Errorf("load %s: %w", t.Incident, err)
-	}
-	c := e.planEscalation(e.rosters.Load(), &inc, t, now)
+	c := e.planEscalation(e.rosters.Load(), inc, t, now)
 	if err := e.store.Complete(ctx, now, c); err != nil {
 		return fmt.Errorf("escalate %s: %w", inc.Key, err)
 	}
@@ -34,7 +29,7 @@ func (e *Engine) escalate(ctx context.Context, t Timer) error {
 // ackTimedOut runs an acknowledged incident's ack timeout: its owner has
 // not resolved it in time, so it is triggered again and escalates from the
 // first step. An incident resolved or escalated since is left alone.
-func (e *Engine) ackTimedOut(ctx context.Context, t Timer) error {
+func (e *Engine) ackTimedOut(ctx context.Context, t Timer, _ *Incident) error {
 	now := e.clock.Now()
 	err := e.store.Complete(ctx, now, Completion{Timer: t, Retrigger: true,
 		Entries: []Entry{{At: now, Kind: EntryEscalated,
