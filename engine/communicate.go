@@ -80,6 +80,9 @@ func (e *Engine) remind(ctx context.Context, t Timer, inc *Incident) error {
 	owner, ok := e.rosters.Load().Person(inc.Owner)
 	n := e.notifiers[ChannelSMS]
 	c := Completion{Timer: t, RetryAt: now.Add(every)}
+	if err := e.store.Sync(ctx); err != nil {
+		return fmt.Errorf("sync before reminding: %w", err)
+	}
 	if ok && n != nil && t.Claims <= 1 {
 		body := fitSMS(fmt.Sprintf("%s: no status update for %s.", inc.Key, shortDuration(now.Sub(lastUpdate(inc)))),
 			fmt.Sprintf(" Reply upd %d <text>", inc.Number))
@@ -113,6 +116,9 @@ func (e *Engine) mailStakeholder(ctx context.Context, t Timer, inc *Incident) er
 	n := e.notifiers[ChannelEmail]
 	if n == nil || t.Claims > 1 {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
+	}
+	if err := e.store.Sync(ctx); err != nil {
+		return fmt.Errorf("sync before mailing: %w", err)
 	}
 	_, retry, err := n.Send(ctx, Message{Channel: ChannelEmail, To: t.Address, Incident: inc.Key, Number: inc.Number,
 		PageKey: t.ID, Subject: fmt.Sprintf("%s - %s - %s", inc.Key, inc.Priority, inc.Summary),

@@ -40,6 +40,9 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 	if n == nil {
 		return e.pageFailed(ctx, e.clock.Now(), t, inc, page, PageFailed, fmt.Sprintf("no %s provider configured", t.Channel))
 	}
+	if err := e.store.Sync(ctx); err != nil {
+		return fmt.Errorf("sync before sending %s: %w", t.ID, err)
+	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
 	msg := e.render(&t, inc, person)
 	msg.Wanted = func() bool { return e.stillWanted(ctx, &t) }
@@ -137,6 +140,9 @@ func (e *Engine) notice(ctx context.Context, t Timer, inc *Incident) error {
 	n := e.notifiers[ChannelSMS]
 	if !ok || n == nil || t.Claims > 1 {
 		return e.store.Complete(ctx, now, Completion{Timer: t})
+	}
+	if err := e.store.Sync(ctx); err != nil {
+		return fmt.Errorf("sync before sending %s: %w", t.ID, err)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
 	_, _, err := n.Send(sendCtx, Message{Channel: ChannelSMS, To: person.Phone, PersonID: person.ID,

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,7 +28,8 @@ type Options struct {
 	// Lease is how long a claimed timer is held before another engine may
 	// take it over (default 10s).
 	Lease time.Duration
-	// Workers bounds the timers run at once (default 16).
+	// Workers bounds the timers run at once (default 64: most of a timer's
+	// time is a provider's answer).
 	Workers int
 	// PollInterval bounds how long Run sleeps when no timer is due (default
 	// 1s), so that timers added by other replicas are seen.
@@ -77,7 +77,7 @@ func New(opts Options) (*Engine, error) {
 		log:        cmp.Or(opts.Logger, slog.Default()),
 		metrics:    opts.Metrics,
 		lease:      cmp.Or(opts.Lease, 10*time.Second),
-		workers:    cmp.Or(opts.Workers, 16),
+		workers:    cmp.Or(opts.Workers, 64),
 		poll:       cmp.Or(opts.PollInterval, time.Second),
 		maxAttempt: cmp.Or(opts.MaxAttempts, 5),
 		retention:  cmp.Or(opts.Retention, 30*24*time.Hour),
@@ -305,41 +305,56 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 }
 
 // RunDue runs every timer due now, including those that running them makes
-// due now, and returns how many ran. Tests call it after moving the clock.
+// due now, and returns how many ran. Up to Workers timers run at once; a
+// worker that finishes takes the next due timer without waiting for the
+// others. A timer once claimed runs to its end even when ctx is cancelled
+// (each send has its own deadline), so that stopping the engine never
+// strands a claim, whose lease would hold the timer from other replicas.
+// Tests call RunDue after moving the clock.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
-	ran := 0
-	for ctx.Err() == nil {
-		now := e.clock.Now()
-		timers, err := e.store.ClaimDue(ctx, now, e.lease, e.workers)
-		if err != nil {
-			return ran, fmt.Errorf("claim due timers: %w", err)
+	run := context.WithoutCancel(ctx)
+	finished := make(chan struct{}, e.workers)
+	ran, inflight := 0, 0
+	defer func() {
+		for ; inflight > 0; inflight-- {
+			<-finished
 		}
-		if len(timers) == 0 {
+	}()
+	for ctx.Err() == nil {
+		if free := e.workers - inflight; free > 0 {
+			now := e.clock.Now()
+			timers, err := e.store.ClaimDue(ctx, now, e.lease, free)
+			if err != nil {
+				return ran, fmt.Errorf("claim due timers: %w", err)
+			}
+			for _, t := range timers {
+				e.metrics.TimerLag.Observe(now.Sub(t.Due).Seconds())
+				inflight++
+				go func() {
+					defer func() { finished <- struct{}{} }()
+					e.runOne(run, t)
+				}()
+			}
+			ran += len(timers)
+			if len(timers) > 0 {
+				continue
+			}
+		}
+		if inflight == 0 {
 			return ran, nil
 		}
-		e.runAll(ctx, now, timers)
-		ran += len(timers)
+		<-finished
+		inflight--
 	}
 	return ran, ctx.Err()
 }
 
-// runAll runs claimed timers concurrently and waits for them all. A timer
-// once claimed runs to its end even when ctx is cancelled (each send has its
-// own deadline), so that stopping the engine never strands a claim: its
-// lease would hold the timer from other replicas.
-func (e *Engine) runAll(ctx context.Context, now time.Time, timers []Timer) {
-	ctx = context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
-	for _, t := range timers {
-		e.metrics.TimerLag.Observe(now.Sub(t.Due).Seconds())
-		wg.Go(func() {
-			if err := e.runTimer(ctx, t); err != nil && !errors.Is(err, ErrStale) {
-				e.log.Warn("timer failed; it runs again when its lease ends",
-					"timer", t.ID, "kind", t.Kind, "err", err)
-			}
-		})
+// runOne runs a claimed timer and logs a failure: the timer runs again when
+// its lease ends.
+func (e *Engine) runOne(ctx context.Context, t Timer) {
+	if err := e.runTimer(ctx, t); err != nil && !errors.Is(err, ErrStale) {
+		e.log.Warn("timer failed; it runs again when its lease ends", "timer", t.ID, "kind", t.Kind, "err", err)
 	}
-	wg.Wait()
 }
 
 // runTimer runs one claimed timer with its incident; a timer whose

@@ -66,3 +66,8 @@ func (s *instrumentedStore) Incidents(ctx context.Context, f IncidentFilter) ([]
 	defer s.observe("list_incidents", time.Now())
 	return s.Store.Incidents(ctx, f)
 }
+
+func (s *instrumentedStore) Sync(ctx context.Context) error {
+	defer s.observe("sync", time.Now())
+	return s.Store.Sync(ctx)
+}

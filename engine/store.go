@@ -68,6 +68,11 @@ type Store interface {
 	// LastPaged returns the key of the incident most recently paged to
 	// person; "" when none.
 	LastPaged(ctx context.Context, person string) (string, error)
+	// Sync returns once every change made before the call is durable. A
+	// store whose transitions are durable when they return does nothing.
+	// The engine syncs before it sends anything, so that a crash never
+	// forgets a claim on something that may have gone out.
+	Sync(ctx context.Context) error
 	// Ping reports whether the store can serve.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -68,7 +68,10 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
 	path := filepath.Join(dir, "klaxon.db")
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second,
+		// The freelist is rebuilt on open rather than written at every
+		// commit, and the map is sized so that growth rarely remaps it.
+		NoFreelistSync: true, FreelistType: bbolt.FreelistMapType, InitialMmapSize: 256 << 20})
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -133,6 +136,25 @@ func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
 		f(rec)
 		return nil
 	})
+}
+
+// Sync waits until every change made so far is on disk: a claim must be
+// there before what it claims is sent, so that after a crash its claim
+// count tells that it may have gone out.
+func (s *Store) Sync(ctx context.Context) error {
+	s.mu.Lock()
+	if err := s.writer.failed(); err != nil {
+		s.mu.Unlock()
+		return err
+	}
+	fl := s.writer.enqueue(nil)
+	s.mu.Unlock()
+	select {
+	case <-fl.done:
+		return fl.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // OnTimers makes f run whenever a change adds or moves timers. f must not

@@ -110,10 +110,6 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 			claimed.Claims++
 			c.putTimer(claimed)
 			out = append(out, claimed)
-			// A timer that sends something must be claimed on disk before
-			// it runs: after a crash, its claim count tells that it may
-			// have gone out, and it is not sent again.
-			c.mustWait = c.mustWait || sends(t.Kind)
 		}
 		return nil
 	})
@@ -123,14 +119,6 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return out, nil
 }
 
-// sends reports whether a timer of kind k sends something to somebody.
-func sends(k engine.TimerKind) bool {
-	switch k {
-	case engine.TimerPage, engine.TimerNotice, engine.TimerReminder, engine.TimerStakeholderMail:
-		return true
-	}
-	return false
-}
 
 // Complete finishes a claimed timer, or applies a completion without one.
 func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {

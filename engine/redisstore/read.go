@@ -104,6 +104,10 @@ func (s *Store) LastPaged(ctx context.Context, person string) (string, error) {
 	return key, nil
 }
 
+// Sync does nothing: a script's changes are durable (with appendfsync
+// always) when Redis answers it.
+func (s *Store) Sync(ctx context.Context) error { return nil }
+
 // OpenCounts counts open incidents by priority: counters in the meta hash
 // that the open and resolve scripts keep.
 func (s *Store) OpenCounts(ctx context.Context) (map[engine.Priority]int, error) {

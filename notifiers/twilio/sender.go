@@ -109,7 +109,7 @@ func New(cfg Config) (*Sender, error) {
 		publicURL:  public.String(),
 		apiURL:     api,
 		timeout:    cmp.Or(cfg.Timeout, DefaultTimeout),
-		transport:  http.DefaultTransport.(*http.Transport).Clone(),
+		transport:  apiTransport(),
 	}, nil
 }
 
@@ -260,4 +260,13 @@ func alphanumeric(s string) bool {
 		}
 	}
 	return true
+}
+
+// apiTransport keeps enough connections to the API open for the engine's
+// concurrent sends: the default two idle connections per host would make
+// most sends dial anew.
+func apiTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
 }
