@@ -119,7 +119,6 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return out, nil
 }
 
-
 // Complete finishes a claimed timer, or applies a completion without one.
 func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
 	return s.update(func(c *change) error {
