@@ -46,6 +46,7 @@ func (b *builder) build(raw *fileConfig) *Config {
 	if cfg.Twilio != nil {
 		b.publicURL(raw.PublicURL, raw.Twilio.Line)
 	}
+	cfg.TLSCertFile, cfg.TLSKeyFile = b.tls(raw.TLSCertFile, raw.TLSKeyFile)
 	return cfg
 }
 
@@ -59,10 +60,11 @@ func (b *builder) required(s str, fallback int, field string) string {
 }
 
 var (
-	prefixRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
-	labelNameRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	e164RE       = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
-	priorityList = "P0, P1, P2, P3"
+	prefixRE       = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)
+	labelNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	e164RE         = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+	alphanumericRE = regexp.MustCompile(`^[A-Za-z0-9]+$`)
+	priorityList   = "P0, P1, P2, P3"
 )
 
 func (b *builder) incidentPrefix(s str) string {

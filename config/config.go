@@ -15,6 +15,8 @@ import (
 type Config struct {
 	File            string // path it was loaded from
 	Listen          string // HTTP listen address
+	TLSCertFile     string // PEM certificate chain to serve HTTPS with; "" serves plain HTTP
+	TLSKeyFile      string // PEM private key of TLSCertFile; set exactly when it is
 	PublicURL       string // base of the callback URLs given to Twilio
 	DataDir         string // directory of the embedded store
 	Rosters         string // directory of roster files

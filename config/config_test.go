@@ -19,7 +19,7 @@ func exampleEnv() map[string]string {
 	return map[string]string{
 		"KLAXON_AM_TOKEN":    "am-token",
 		"TWILIO_ACCOUNT_SID": "AC123",
-		"TWILIO_AUTH_TOKEN":  "tw-token",
+		"TWILIO_AUTH_TOKEN":  "twtoken",
 		"SMTP_PASSWORD":      "smtp-pass",
 		"KLAXON_API_TOKEN":   "api-token",
 	}
@@ -71,7 +71,7 @@ func TestLoadFullExample(t *testing.T) {
 			Line:     27,
 		}},
 		Twilio: &config.Twilio{
-			AccountSID: "AC123", AuthToken: "tw-token", From: []string{"+15550001111"},
+			AccountSID: "AC123", AuthToken: "twtoken", From: []string{"+15550001111"},
 			APIURL: "https://api.twilio.com", MessagesPerSecond: 1,
 		},
 		SMTP: &config.SMTP{
@@ -398,4 +398,12 @@ smtp:
 		assert.Equal(t, "klaxon.yaml", e.File)
 	}
 	assert.ElementsMatch(t, []int{2, 7, 8, 9, 11, 16}, lines, "got:\n%v", err)
+}
+
+func TestTwilioCredentialsMustBeAlphanumeric(t *testing.T) {
+	_, err := config.Parse("k.yaml", []byte("public_url: https://k.example\ntwilio:\n  account_sid: AC-1\n  auth_token: not/secret\n  from: [\"+15550001111\"]\n"), nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "k.yaml:3: twilio.account_sid: must be letters and digits only")
+	assert.Contains(t, err.Error(), "k.yaml:4: twilio.auth_token: must be letters and digits only")
+	assert.NotContains(t, err.Error(), "not/secret")
 }

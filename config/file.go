@@ -9,6 +9,8 @@ type str = yamlfile.Located[string]
 
 type fileConfig struct {
 	Listen          str                                 `yaml:"listen"`
+	TLSCertFile     str                                 `yaml:"tls_cert_file"`
+	TLSKeyFile      str                                 `yaml:"tls_key_file"`
 	PublicURL       str                                 `yaml:"public_url"`
 	DataDir         str                                 `yaml:"data_dir"`
 	Redis           *yamlfile.Located[fileRedis]        `yaml:"redis"`

@@ -23,6 +23,9 @@ func FuzzParse(f *testing.F) {
 		"twilio:\n  from: [\"+1\"]\n  messages_per_second: -1\n",
 		"smtp: [1, 2]\n",
 		"integrations: {a: b}\n",
+		"tls_cert_file: klaxon.crt\ntls_key_file: klaxon.key\n",
+		"tls_cert_file: /dev/zero\ntls_key_file: /dev/stdin\n",
+		"tls_key_file: testdata\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

@@ -119,6 +119,16 @@ func (b *builder) twilio(raw *yamlfile.Located[fileTwilio]) *Twilio {
 		APIURL:             DefaultTwilioAPIURL,
 		MessagesPerSecond:  DefaultMessagesPerSecond,
 	}
+	for _, f := range []struct {
+		s     str
+		field string
+	}{{r.AccountSID, "twilio.account_sid"}, {r.AuthToken, "twilio.auth_token"}} {
+		if f.s.Value != "" && !alphanumericRE.MatchString(f.s.Value) {
+			// Twilio's credentials are letters and digits; the value is not
+			// repeated, as it is a secret.
+			b.problem(lineOr(f.s.Line, raw.Line), f.field, "must be letters and digits only")
+		}
+	}
 	if len(r.From) == 0 {
 		b.problem(raw.Line, "twilio.from", "at least one sender number is required")
 	}

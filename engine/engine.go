@@ -343,10 +343,26 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		if inflight == 0 {
 			return ran, nil
 		}
-		<-finished
-		inflight--
+		inflight -= e.awaitWork(ctx, finished)
 	}
 	return ran, ctx.Err()
+}
+
+// awaitWork waits, while timers are running, until one finishes, new timers
+// are added, or the next timer comes due, and returns how many finished.
+func (e *Engine) awaitWork(ctx context.Context, finished <-chan struct{}) int {
+	wait := e.poll
+	if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
+		wait = min(wait, next.Sub(e.clock.Now()))
+	}
+	select {
+	case <-finished:
+		return 1
+	case <-e.wake:
+	case <-e.clock.After(wait):
+	case <-ctx.Done():
+	}
+	return 0
 }
 
 // runOne runs a claimed timer and logs a failure: the timer runs again when

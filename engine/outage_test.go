@@ -120,3 +120,63 @@ func TestAHangingProviderBlocksNobodyElse(t *testing.T) {
 	}
 	assert.Equal(t, 3, attempts, "every attempt is on the timeline")
 }
+
+// While one person's page hangs at the provider, a new incident is paged at
+// once: the engine does not wait for the hung send before taking new work.
+func TestNewIncidentsArePagedWhileASendHangs(t *testing.T) {
+	ctx := context.Background()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	defer store.Close()
+	rs, err := rosters.Parse(map[string][]byte{"t.yaml": []byte(outageRoster)})
+	require.NoError(t, err)
+	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	release := make(chan struct{})
+	provider := &gatedProvider{hangFor: "+15550000001", release: release, sent: make(chan string, 10),
+		hanging: make(chan struct{})}
+	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs,
+		Classifier: &engine.Classifier{Default: engine.P1, ServiceLabel: "service"},
+		Notifiers:  map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider},
+		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	store.OnTimers(eng.Wake)
+	alert := func(service, fp string) engine.Alert {
+		return engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: service,
+			Labels: map[string]string{"alertname": fp, "service": service}}
+	}
+	_, err = eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() { defer close(done); _, _ = eng.RunDue(ctx) }()
+	<-provider.hanging // Alice's page is stuck at the provider
+
+	_, err = eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("beta", "fp2")})
+	require.NoError(t, err)
+	select {
+	case to := <-provider.sent:
+		assert.Equal(t, "+15550000002", to)
+	case <-time.After(30 * time.Second):
+		t.Fatal("Bob's page waited for Alice's hung send")
+	}
+	close(release)
+	<-done
+}
+
+// gatedProvider holds one number's sends until released.
+type gatedProvider struct {
+	hangFor string
+	release chan struct{}
+	sent    chan string
+	once    sync.Once
+	hanging chan struct{}
+}
+
+func (p *gatedProvider) Send(ctx context.Context, m engine.Message) (string, bool, error) {
+	if m.To == p.hangFor {
+		p.once.Do(func() { close(p.hanging) })
+		<-p.release
+		return "SM0", false, nil
+	}
+	p.sent <- m.To
+	return "SM1", false, nil
+}

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -92,7 +91,7 @@ func serve(ctx context.Context, path string, stderr io.Writer) int {
 	}
 	defer srv.Close()
 	go reloadOnHangup(ctx, path, srv, log)
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, err := server.Listen(cfg)
 	if err != nil {
 		log.Error("klaxon cannot listen", "addr", cfg.Listen, "err", err)
 		return 1

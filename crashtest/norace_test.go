@@ -1,0 +1,7 @@
+//go:build !race
+
+package crashtest
+
+// raceEnabled is false: the tests and the child run without the race
+// detector.
+const raceEnabled = false
