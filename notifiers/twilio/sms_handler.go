@@ -40,19 +40,8 @@ func NewSMSHandler(v *Verifier, r Responder, log *slog.Logger) http.Handler {
 
 // ServeHTTP implements http.Handler.
 func (h *smsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method must be POST")
-		return
-	}
-	form, status, msg := readForm(w, r)
-	if status != 0 {
-		writeError(w, status, msg)
-		return
-	}
-	if !h.verifier.Valid(r, form) {
-		h.log.WarnContext(r.Context(), "twilio sms webhook: bad signature", "remote", r.RemoteAddr)
-		writeError(w, http.StatusForbidden, "missing or invalid "+SignatureHeader)
+	form, ok := h.verifier.signedForm(w, r, h.log, "sms webhook")
+	if !ok {
 		return
 	}
 	from := form.Get("From")

@@ -50,19 +50,8 @@ func NewStatusHandler(v *Verifier, sink StatusSink, log *slog.Logger) http.Handl
 
 // ServeHTTP implements http.Handler.
 func (h *statusHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method must be POST")
-		return
-	}
-	form, status, msg := readForm(w, r)
-	if status != 0 {
-		writeError(w, status, msg)
-		return
-	}
-	if !h.verifier.Valid(r, form) {
-		h.log.WarnContext(r.Context(), "twilio status callback: bad signature", "remote", r.RemoteAddr)
-		writeError(w, http.StatusForbidden, "missing or invalid "+SignatureHeader)
+	form, ok := h.verifier.signedForm(w, r, h.log, "status callback")
+	if !ok {
 		return
 	}
 	report, ok, msg := deliveryReport(r.URL.Query().Get("page"), form)

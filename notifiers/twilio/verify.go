@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,4 +70,26 @@ func requestURI(r *http.Request) string {
 		return r.RequestURI
 	}
 	return r.URL.RequestURI()
+}
+
+// signedForm reads a webhook's POST form and checks its signature. When
+// either fails it answers the request (405, 400, 413 or 403, as JSON) and
+// returns false; a bad signature is logged as what, for which webhook.
+func (v *Verifier) signedForm(w http.ResponseWriter, r *http.Request, log *slog.Logger, what string) (url.Values, bool) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, http.StatusMethodNotAllowed, "method must be POST")
+		return nil, false
+	}
+	form, status, msg := readForm(w, r)
+	if status != 0 {
+		writeError(w, status, msg)
+		return nil, false
+	}
+	if !v.Valid(r, form) {
+		log.WarnContext(r.Context(), "twilio "+what+": bad signature", "remote", r.RemoteAddr)
+		writeError(w, http.StatusForbidden, "missing or invalid "+SignatureHeader)
+		return nil, false
+	}
+	return form, true
 }

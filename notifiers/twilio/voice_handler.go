@@ -53,19 +53,8 @@ type voiceCall struct {
 
 // ServeHTTP implements http.Handler.
 func (h *voiceHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, http.StatusMethodNotAllowed, "method must be POST")
-		return
-	}
-	form, status, msg := readForm(w, r)
-	if status != 0 {
-		writeError(w, status, msg)
-		return
-	}
-	if !h.verifier.Valid(r, form) {
-		h.log.WarnContext(r.Context(), "twilio voice webhook: bad signature", "remote", r.RemoteAddr)
-		writeError(w, http.StatusForbidden, "missing or invalid "+SignatureHeader)
+	form, ok := h.verifier.signedForm(w, r, h.log, "voice webhook")
+	if !ok {
 		return
 	}
 	writeVoice(w, h.answer(r.Context(), readVoiceCall(r.URL.Query(), form)))
