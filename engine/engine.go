@@ -343,17 +343,26 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		if inflight == 0 {
 			return ran, nil
 		}
+		if inflight == e.workers {
+			// Every worker is busy: only a finished one makes room.
+			<-finished
+			inflight--
+			continue
+		}
 		inflight -= e.awaitWork(ctx, finished)
 	}
 	return ran, ctx.Err()
 }
 
-// awaitWork waits, while timers are running, until one finishes, new timers
-// are added, or the next timer comes due, and returns how many finished.
+// awaitWork waits, while some timers are running and workers are free,
+// until one finishes, new timers are added, or the next timer comes due,
+// and returns how many finished.
 func (e *Engine) awaitWork(ctx context.Context, finished <-chan struct{}) int {
 	wait := e.poll
 	if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
-		wait = min(wait, next.Sub(e.clock.Now()))
+		// A timer due already was just found claimed or gone: look again
+		// after a short pause rather than at once.
+		wait = max(min(wait, next.Sub(e.clock.Now())), time.Millisecond)
 	}
 	select {
 	case <-finished:

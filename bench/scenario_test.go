@@ -1,0 +1,91 @@
+package main
+
+import (
+	"testing"
+	"time"
+)
+
+func TestMedianOfOddAndEvenCounts(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		values []float64
+		want   float64
+	}{
+		{"none", nil, 0},
+		{"one", []float64{3}, 3},
+		{"odd count takes the middle", []float64{9, 1, 5}, 5},
+		{"even count averages the middle two", []float64{4, 1, 3, 2}, 2.5},
+	} {
+		if got := median(c.values); got != c.want {
+			t.Errorf("%s: median(%v) = %v, want %v", c.name, c.values, got, c.want)
+		}
+	}
+}
+
+func TestPageIndexReadsTheWebhookNumberFromTheSMS(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want int
+		ok   bool
+	}{
+		{"INC-7 P1 bench: PageLat42 synthetic load from klaxon bench. Reply 7a ack, 7r resolve, 7e escalate", 42, true},
+		{"INC-1 P1 bench: PageLat0. Reply 1a ack", 0, true},
+		{"INC-2 P1 bench: Warm3 synthetic. Reply 2a ack", 0, false},
+		{"PageLat", 0, false},
+	} {
+		got, ok := pageIndex(c.body)
+		if got != c.want || ok != c.ok {
+			t.Errorf("pageIndex(%q) = %d, %v; want %d, %v", c.body, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestTimerPlanFiresOneBatchAMillisecond(t *testing.T) {
+	plan := newTimerPlan(options{rate: 10000, duration: 2 * time.Second, runs: 2})
+	if plan.perBatch != 10 || plan.step != time.Millisecond {
+		t.Fatalf("perBatch %d step %s, want 10 every 1ms", plan.perBatch, plan.step)
+	}
+	if plan.fires() != 20000 || plan.measured() != 40000 {
+		t.Fatalf("fires %d measured %d, want 20000 and 40000", plan.fires(), plan.measured())
+	}
+	plan.start = time.Unix(1000, 0)
+	if got := plan.klaxonStart(0).Sub(plan.runtimeStart(0)); got != 2*time.Second+timerGap {
+		t.Errorf("the Klaxon window starts %s after the runtime window, want %s", got, 2*time.Second+timerGap)
+	}
+	if got := plan.runtimeStart(1).Sub(plan.klaxonStart(0)); got != 2*time.Second+timerGap {
+		t.Errorf("the next runtime window starts %s after the Klaxon window, want %s", got, 2*time.Second+timerGap)
+	}
+	if d := plan.due(plan.start, 19999).Sub(plan.start); d != 1999*time.Millisecond {
+		t.Errorf("the last timer is due %s into the window, want 1.999s", d)
+	}
+}
+
+func TestOptionsRejectAnUnknownStore(t *testing.T) {
+	o := options{store: "embedded,postgres", runs: 1, batch: 1}
+	if err := o.check(); err == nil {
+		t.Fatal("want an error for --store postgres")
+	}
+	o.store = "embedded, redis"
+	if err := o.check(); err != nil {
+		t.Fatalf("embedded, redis: %v", err)
+	}
+	if got := o.stores(); len(got) != 2 || got[1] != "redis" {
+		t.Fatalf("stores() = %v", got)
+	}
+}
+
+func TestEveryScenarioParsesItsOwnDefaults(t *testing.T) {
+	for _, sc := range scenarios() {
+		if _, err := parseFlags(sc, nil, testWriter{t}); err != nil {
+			t.Errorf("%s: %v", sc.name, err)
+		}
+	}
+}
+
+// testWriter sends flag output to the test log.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}
