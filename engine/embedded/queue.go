@@ -90,5 +90,3 @@ func (q *timerQueue) due(now time.Time, max int) []*engine.Timer {
 	}
 	return out
 }
-
-func (q *timerQueue) len() int { return len(q.heap) }
