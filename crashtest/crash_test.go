@@ -62,6 +62,12 @@ func TestKillMidEscalation(t *testing.T) {
 			p, ok := stepPage(inc, 0)
 			return ok && p.Status == engine.PageSent
 		})
+		// A record is readable a moment before it is on disk; a note is
+		// answered only once written, and writes reach the disk in order,
+		// so after the note's answer the sent page is on disk too.
+		if status := addNote(t, first, "INC-1", "looking"); status != http.StatusOK {
+			t.Fatalf("note answered %d", status)
+		}
 		first.kill()
 		if n := len(d.twilio.Messages()); n != 1 {
 			t.Fatalf("%d SMS before the kill, want the first step's only: the machine is too slow for a %s step", n, stepWait)

@@ -213,6 +213,28 @@ func postAlert(t *testing.T, c *child, name string) int {
 	return resp.StatusCode
 }
 
+// addNote adds a note by Alice to the incident through the operator API
+// and returns the answer's status.
+func addNote(t *testing.T, c *child, key, text string) int {
+	t.Helper()
+	body, err := json.Marshal(map[string]string{"by": "alice", "text": text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, c.url+"/v1/incidents/"+key+"/notes", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("add a note to %s on %s: %v", key, c.name, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 // incident reads an incident through the operator API; ok is false when
 // there is none.
 func incident(t *testing.T, c *child, key string) (inc engine.Incident, ok bool) {
