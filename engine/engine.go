@@ -263,19 +263,20 @@ func (e *Engine) Run(ctx context.Context) error {
 				purged = now
 			}
 		}
-		wait := e.poll
-		if _, err := e.RunDue(ctx); err != nil {
+		_, err := e.RunDue(ctx)
+		wakeAt := e.clock.Now().Add(e.poll)
+		if err != nil {
 			if ctx.Err() == nil {
 				e.log.Warn("running due timers; trying again after the poll interval", "err", err)
 			}
-		} else if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
-			wait = min(wait, next.Sub(e.clock.Now()))
+		} else if next, ok, err := e.store.NextDue(ctx); err == nil && ok && next.Before(wakeAt) {
+			wakeAt = next
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-e.wake:
-		case <-e.clock.After(wait):
+		case <-e.clock.Until(wakeAt):
 		}
 	}
 }
@@ -358,20 +359,29 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 // until one finishes, new timers are added, or the next timer comes due,
 // and returns how many finished.
 func (e *Engine) awaitWork(ctx context.Context, finished <-chan struct{}) int {
-	wait := e.poll
-	if next, ok, err := e.store.NextDue(ctx); err == nil && ok {
+	now := e.clock.Now()
+	wakeAt := now.Add(e.poll)
+	if next, ok, err := e.store.NextDue(ctx); err == nil && ok && next.Before(wakeAt) {
 		// A timer due already was just found claimed or gone: look again
 		// after a short pause rather than at once.
-		wait = max(min(wait, next.Sub(e.clock.Now())), time.Millisecond)
+		wakeAt = later(next, now.Add(time.Millisecond))
 	}
 	select {
 	case <-finished:
 		return 1
 	case <-e.wake:
-	case <-e.clock.After(wait):
+	case <-e.clock.Until(wakeAt):
 	case <-ctx.Done():
 	}
 	return 0
+}
+
+// later returns the later of a and b.
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // runOne runs a claimed timer and logs a failure: the timer runs again when

@@ -30,14 +30,13 @@ func (c *Clock) Now() time.Time {
 	return c.now
 }
 
-// After returns a channel that receives when the clock has been moved past d
-// from now.
-func (c *Clock) After(d time.Duration) <-chan time.Time {
+// Until returns a channel that receives once the clock has been moved to
+// at or past at.
+func (c *Clock) Until(at time.Time) <-chan time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := make(chan time.Time, 1)
-	at := c.now.Add(d)
-	if d <= 0 {
+	if !at.After(c.now) {
 		ch <- c.now
 		return ch
 	}

@@ -43,7 +43,7 @@ func (p *numberPool) take(ctx context.Context) (string, error) {
 		return number, nil
 	}
 	select {
-	case <-p.clock.After(wait):
+	case <-p.clock.Until(now.Add(wait)):
 		return number, nil
 	case <-ctx.Done():
 		r.CancelAt(p.clock.Now())

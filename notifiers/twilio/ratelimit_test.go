@@ -3,6 +3,7 @@ package twilio_test
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/enginetest"
 	"github.com/klaxonhq/klaxon/notifiers/twilio"
 	"github.com/klaxonhq/klaxon/notifiers/twilio/twiliotest"
 )
@@ -22,7 +24,7 @@ type waitClock struct {
 	waits chan clockWait
 }
 
-// clockWait is one call to After.
+// clockWait is one call to Until: how long it asked to wait.
 type clockWait struct {
 	d    time.Duration
 	over func()
@@ -40,11 +42,13 @@ func (c *waitClock) Now() time.Time {
 	return c.now
 }
 
-func (c *waitClock) After(d time.Duration) <-chan time.Time {
+func (c *waitClock) Until(at time.Time) <-chan time.Time {
 	ch := make(chan time.Time, 1)
-	c.waits <- clockWait{d: d, over: func() {
+	c.waits <- clockWait{d: at.Sub(c.Now()), over: func() {
 		c.mu.Lock()
-		c.now = c.now.Add(d)
+		if at.After(c.now) {
+			c.now = at
+		}
 		now := c.now
 		c.mu.Unlock()
 		ch <- now
@@ -171,4 +175,42 @@ func TestConcurrentSendsAllGoOut(t *testing.T) {
 	assert.Equal(t, n, from["+15550001111"]+from["+15550002222"], "none is dropped")
 	assert.Positive(t, from["+15550001111"])
 	assert.Positive(t, from["+15550002222"])
+}
+
+// movingClock is a fake clock that, once armed, moves forward by step
+// just after it is next read, as when a test moves the clock just after a
+// send has read it.
+type movingClock struct {
+	*enginetest.Clock
+	step  time.Duration
+	armed atomic.Bool
+}
+
+func (c *movingClock) Now() time.Time {
+	now := c.Clock.Now()
+	if c.armed.CompareAndSwap(true, false) {
+		c.Advance(c.step)
+	}
+	return now
+}
+
+// A send waits until its slot's instant: time that passes between reading
+// the clock and starting to wait counts towards the wait. Were the wait a
+// duration started late, this send would wait for a second the clock never
+// moves.
+func TestTimePassingBeforeTheWaitCountsTowardsIt(t *testing.T) {
+	fake := twiliotest.NewServer(t, accountSID, authToken)
+	clock := &movingClock{Clock: enginetest.NewClock(time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)), step: time.Second}
+	s := pacedSender(t, fake.URL(), clock)
+	_, _, err := s.Send(context.Background(), sms(alice, "first"))
+	require.NoError(t, err)
+
+	clock.armed.Store(true)
+	select {
+	case r := <-sendAsync(context.Background(), s, sms(alice, "second")):
+		require.NoError(t, r.err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("the second send still waits, though its slot has come")
+	}
+	assert.Len(t, fake.Messages(), 2)
 }
