@@ -19,7 +19,10 @@ type change struct {
 	timers    map[string]*engine.Timer       // nil: removed
 	open      map[string]string              // group key -> key; "": closed
 	lastPaged map[string]string
-	mustWait  bool
+	// counted are the alerts the change only counted as duplicates: their
+	// writes are lazy.
+	counted  map[string]bool
+	mustWait bool
 }
 
 // update runs f on a new change under the store's write lock, commits what
@@ -55,7 +58,8 @@ func (s *Store) update(f func(c *change) error) error {
 func (s *Store) begin() *change {
 	return &change{s: s, seq: s.seq,
 		incidents: map[string]*engine.Incident{}, alerts: map[string]*engine.AlertRecord{},
-		timers: map[string]*engine.Timer{}, open: map[string]string{}, lastPaged: map[string]string{}}
+		timers: map[string]*engine.Timer{}, open: map[string]string{}, lastPaged: map[string]string{},
+		counted: map[string]bool{}}
 }
 
 // incident returns a modifiable copy of an incident, or nil.
@@ -146,7 +150,11 @@ func (c *change) writes() []write {
 		ws = append(ws, write{bucket: bucketMeta, key: string(keySeq), value: c.seq})
 	}
 	ws = appendWrites(ws, bucketIncidents, c.incidents)
+	n := len(ws)
 	ws = appendWrites(ws, bucketAlerts, c.alerts)
+	for i := n; i < len(ws); i++ {
+		ws[i].lazy = c.counted[ws[i].key] && ws[i].value != nil
+	}
 	ws = appendWrites(ws, bucketTimers, c.timers)
 	for person, key := range c.lastPaged {
 		ws = append(ws, write{bucket: bucketLastPaged, key: person, value: key})

@@ -32,13 +32,16 @@ func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classi
 func (c *change) ingest(now time.Time, in *engine.Classified) engine.IngestResult {
 	id := in.ID()
 	res := engine.IngestResult{AlertID: id, Priority: in.Priority}
+	_, changed := c.alerts[id]
 	rec := c.alert(id)
 	if rec != nil && c.duplicate(rec, in) {
 		rec.Count++
 		rec.LastSeen = now
+		c.counted[id] = !changed || c.counted[id]
 		res.Outcome, res.Incident = engine.OutcomeDuplicate, rec.Incident
 		return res
 	}
+	delete(c.counted, id)
 	if in.Status == engine.AlertResolved {
 		return c.clearAlert(now, rec, in, res)
 	}

@@ -35,13 +35,17 @@ type Options struct {
 	// IncidentPrefix starts every incident key (default "INC").
 	IncidentPrefix string
 	// CommitDelay is how long a commit gathers changes before writing them
-	// (default 1ms; negative: none).
+	// (default and negative: none; the changes queued while the last
+	// commit was being written make the next one).
 	CommitDelay time.Duration
+	// CountsEvery is how often the counts and last-seen times of
+	// duplicate alerts are written (default 1s).
+	CountsEvery time.Duration
 }
 
 // Store is the embedded engine.Store. Reads are served from memory; every
-// transition is computed on copies, committed to disk in one bbolt
-// transaction, and only then made visible.
+// transition is computed on copies, installed in memory, and written to disk
+// by group commit (writer.go).
 type Store struct {
 	db     *bbolt.DB
 	writer *writer
@@ -88,8 +92,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	delay := cmp.Or(opts.CommitDelay, time.Millisecond)
-	s.writer = newWriter(db, max(delay, 0))
+	s.writer = newWriter(db, max(opts.CommitDelay, 0), cmp.Or(opts.CountsEvery, time.Second))
 	return s, nil
 }
 

@@ -19,6 +19,14 @@ import (
 // sent) waits for the commit that holds it; the others go on, and are made
 // durable by the next commit, before any later change that waits.
 //
+// A duplicate alert changes only its record's count and last-seen time.
+// Such a write is lazy: the writer keeps the latest of each record's lazy
+// writes and commits them once every countsEvery, so that an alert storm
+// of re-sent alerts costs one write per alert per interval rather than one
+// per re-send. Any other write of the same record supersedes its lazy one.
+// A crash loses at most the last interval's counts; the alerts themselves
+// are on disk already.
+//
 // When a commit fails, memory is ahead of the disk: the store then refuses
 // every further change (and Ping fails), so that the process is restarted
 // and reloads what the disk holds.
@@ -45,23 +53,33 @@ type write struct {
 	bucket []byte
 	key    string
 	value  any
+	lazy   bool // a duplicate's count: may wait for the next counts commit
 }
 
+// recordKey names a record across buckets.
+type recordKey struct{ bucket, key string }
+
 // writer owns the goroutine that commits queued changes. Having taken a
-// change, it gathers more for up to delay before committing, so that a
-// change and those it sets off (an ingest, its first escalation, the claim
-// of its first page) share one fsync.
+// change, it gathers more for up to delay before committing.
 type writer struct {
-	db     *bbolt.DB
-	delay  time.Duration
-	queue  chan *flush
-	done   sync.WaitGroup
+	db          *bbolt.DB
+	delay       time.Duration
+	countsEvery time.Duration
+	queue       chan *flush
+	done        sync.WaitGroup
+
+	// Owned by the writer's goroutine.
+	lazy       map[recordKey]write
+	lazySince  time.Time
+	lazyTicker *time.Ticker
+
 	mu     sync.Mutex
 	broken error
 }
 
-func newWriter(db *bbolt.DB, delay time.Duration) *writer {
-	w := &writer{db: db, delay: delay, queue: make(chan *flush, maxCommitBatch)}
+func newWriter(db *bbolt.DB, delay, countsEvery time.Duration) *writer {
+	w := &writer{db: db, delay: delay, countsEvery: countsEvery, queue: make(chan *flush, maxCommitBatch),
+		lazy: map[recordKey]write{}, lazyTicker: time.NewTicker(countsEvery)}
 	w.done.Go(w.run)
 	return w
 }
@@ -80,30 +98,85 @@ func (w *writer) failed() error {
 	return w.broken
 }
 
-// close commits what is queued and stops.
+// close commits what is queued, and the lazy writes, and stops.
 func (w *writer) close() {
 	close(w.queue)
 	w.done.Wait()
 }
 
 func (w *writer) run() {
-	for first := range w.queue {
-		batch := w.gather(first)
-		err := w.failed()
-		if err == nil {
-			err = w.db.Update(func(tx *bbolt.Tx) error { return writeAll(tx, batch) })
-		}
-		if err != nil {
-			err = fmt.Errorf("commit: %w: %w", engine.ErrUnavailable, err)
-			w.mu.Lock()
-			w.broken = err
-			w.mu.Unlock()
-		}
-		for _, f := range batch {
-			f.err = err
-			close(f.done)
+	defer w.lazyTicker.Stop()
+	for {
+		select {
+		case first, ok := <-w.queue:
+			if !ok {
+				w.commit(nil, true)
+				return
+			}
+			batch := w.gather(first)
+			w.commit(batch, time.Since(w.lazySince) >= w.countsEvery)
+		case <-w.lazyTicker.C:
+			if len(w.lazy) > 0 {
+				w.commit(nil, true)
+			}
 		}
 	}
+}
+
+// commit writes a batch in one bbolt transaction, with the lazy writes
+// when withLazy, and tells the batch's callers. A batch of nothing but
+// lazy writes and syncs needs no transaction: what came before it is on
+// disk already.
+func (w *writer) commit(batch []*flush, withLazy bool) {
+	writes := w.setLazyAside(batch)
+	if withLazy {
+		for _, wr := range w.lazy {
+			writes = append(writes, wr)
+		}
+	}
+	err := w.failed()
+	if err == nil && len(writes) > 0 {
+		err = w.db.Update(func(tx *bbolt.Tx) error {
+			for i := range writes {
+				if err := writes[i].apply(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		err = fmt.Errorf("commit: %w: %w", engine.ErrUnavailable, err)
+		w.mu.Lock()
+		w.broken = err
+		w.mu.Unlock()
+	} else if withLazy {
+		clear(w.lazy)
+		w.lazySince = time.Now()
+	}
+	for _, f := range batch {
+		f.err = err
+		close(f.done)
+	}
+}
+
+// setLazyAside returns the batch's writes in order but for the lazy ones,
+// which it keeps (the latest of each record) for a later commit. A write
+// that is not lazy supersedes the lazy one of its record.
+func (w *writer) setLazyAside(batch []*flush) []write {
+	var writes []write
+	for _, f := range batch {
+		for _, wr := range f.writes {
+			k := recordKey{string(wr.bucket), wr.key}
+			if wr.lazy {
+				w.lazy[k] = wr
+				continue
+			}
+			delete(w.lazy, k)
+			writes = append(writes, wr)
+		}
+	}
+	return writes
 }
 
 // gather takes first and whatever else is queued within the delay, up to a
@@ -140,17 +213,6 @@ func (w *writer) gather(first *flush) []*flush {
 		}
 	}
 	return batch
-}
-
-func writeAll(tx *bbolt.Tx, batch []*flush) error {
-	for _, f := range batch {
-		for _, wr := range f.writes {
-			if err := wr.apply(tx); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func (wr *write) apply(tx *bbolt.Tx) error {

@@ -2,11 +2,13 @@ package embedded
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
 
 	"github.com/klaxonhq/klaxon/engine"
 )
@@ -63,4 +65,101 @@ func TestChangesReachTheDiskInOrder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, engine.StateAcknowledged, inc.State)
 	assert.Equal(t, "not waited for", inc.Timeline[1].Detail)
+}
+
+// diskAlert reads an alert record as the data file holds it.
+func diskAlert(t *testing.T, s *Store, id string) (rec engine.AlertRecord, ok bool) {
+	t.Helper()
+	require.NoError(t, s.db.View(func(tx *bbolt.Tx) error {
+		data := tx.Bucket(bucketAlerts).Get([]byte(id))
+		if data == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(data, &rec)
+	}))
+	return rec, ok
+}
+
+// lazyStore opens a store whose duplicate counts wait for Close.
+func lazyStore(t *testing.T, dir string) *Store {
+	t.Helper()
+	s, err := Open(dir, Options{CountsEvery: time.Hour})
+	require.NoError(t, err)
+	return s
+}
+
+// A duplicate's count reaches the disk with the next counts commit, not
+// with the commits in between; closing the store writes it.
+func TestDuplicateCountsAreWrittenLazily(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := lazyStore(t, dir)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	alert := classified("fp1")
+	for range 3 {
+		_, err := s.Ingest(ctx, now, []engine.Classified{alert})
+		require.NoError(t, err)
+	}
+	require.NoError(t, s.Sync(ctx))
+	rec, ok := diskAlert(t, s, alert.ID())
+	require.True(t, ok, "the new alert is on disk")
+	assert.Equal(t, int64(1), rec.Count, "the duplicates' counts wait for the counts commit")
+	require.NoError(t, s.Close())
+
+	again := lazyStore(t, dir)
+	defer again.Close()
+	got, err := again.Alert(ctx, alert.ID())
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), got.Count)
+}
+
+// A change of an alert that is not a duplicate writes the whole record at
+// once, counts included.
+func TestAChangedAlertSupersedesItsLazyCount(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := lazyStore(t, dir)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	alert := classified("fp1")
+	for range 2 {
+		_, err := s.Ingest(ctx, now, []engine.Classified{alert})
+		require.NoError(t, err)
+	}
+	alert.Status = engine.AlertResolved
+	_, err := s.Ingest(ctx, now, []engine.Classified{alert})
+	require.NoError(t, err)
+	rec, _ := diskAlert(t, s, alert.ID())
+	assert.Equal(t, engine.AlertResolved, rec.Status)
+	assert.Equal(t, int64(3), rec.Count)
+	require.NoError(t, s.Close())
+
+	again := lazyStore(t, dir)
+	defer again.Close()
+	got, err := again.Alert(ctx, alert.ID())
+	require.NoError(t, err)
+	assert.Equal(t, engine.AlertResolved, got.Status, "the older count set aside was not written over it")
+}
+
+// A count set aside never brings back a record removed after it.
+func TestALazyCountDoesNotBringBackARemovedAlert(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := lazyStore(t, dir)
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	event := classified("fp1")
+	event.Event = engine.EventMaintenance
+	for range 2 {
+		_, err := s.Ingest(ctx, now, []engine.Classified{event})
+		require.NoError(t, err)
+	}
+	n, err := s.Purge(ctx, now.Add(time.Hour), 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.NoError(t, s.Close())
+
+	again := lazyStore(t, dir)
+	defer again.Close()
+	_, err = again.Alert(ctx, event.ID())
+	assert.ErrorIs(t, err, engine.ErrNotFound)
 }
