@@ -14,10 +14,10 @@ import (
 type change struct {
 	s         *Store
 	seq       int64
-	incidents map[string]*engine.Incident    // nil: removed
-	alerts    map[string]*engine.AlertRecord // nil: removed
-	timers    map[string]*engine.Timer       // nil: removed
-	open      map[string]string              // group key -> key; "": closed
+	incidents map[string]*engine.Incident // nil: removed
+	alerts    map[string]*heldAlert       // nil: removed
+	timers    map[string]*engine.Timer    // nil: removed
+	open      map[string]string           // group key -> key; "": closed
 	lastPaged map[string]string
 	// counted are the alerts the change only counted as duplicates: their
 	// writes are lazy.
@@ -57,7 +57,7 @@ func (s *Store) update(f func(c *change) error) error {
 
 func (s *Store) begin() *change {
 	return &change{s: s, seq: s.seq,
-		incidents: map[string]*engine.Incident{}, alerts: map[string]*engine.AlertRecord{},
+		incidents: map[string]*engine.Incident{}, alerts: map[string]*heldAlert{},
 		timers: map[string]*engine.Timer{}, open: map[string]string{}, lastPaged: map[string]string{},
 		counted: map[string]bool{}}
 }
@@ -90,7 +90,7 @@ func (c *change) peekIncident(key string) *engine.Incident {
 func (c *change) addIncident(inc *engine.Incident) { c.incidents[inc.Key] = inc }
 
 // alert returns a modifiable copy of an alert record, or nil.
-func (c *change) alert(id string) *engine.AlertRecord {
+func (c *change) alert(id string) *heldAlert {
 	if a, ok := c.alerts[id]; ok {
 		return a
 	}
@@ -103,7 +103,7 @@ func (c *change) alert(id string) *engine.AlertRecord {
 	return &a
 }
 
-func (c *change) putAlert(a *engine.AlertRecord) { c.alerts[a.ID()] = a }
+func (c *change) putAlert(id string, a *heldAlert) { c.alerts[id] = a }
 
 func (c *change) removeIncident(key string) { c.incidents[key] = nil }
 func (c *change) removeAlert(id string)     { c.alerts[id] = nil }

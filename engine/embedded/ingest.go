@@ -43,31 +43,32 @@ func (c *change) ingest(now time.Time, in *engine.Classified) engine.IngestResul
 	}
 	delete(c.counted, id)
 	if in.Status == engine.AlertResolved {
-		return c.clearAlert(now, rec, in, res)
+		return c.clearAlert(now, id, rec, in, res)
 	}
 	if rec == nil {
-		rec = &engine.AlertRecord{FirstSeen: now}
+		rec = &heldAlert{AlertRecord: engine.AlertRecord{FirstSeen: now}}
 	}
-	rec.Classified, rec.Incident, rec.LastSeen = *in, "", now
+	rec.setClassified(in)
+	rec.Incident, rec.LastSeen = "", now
 	rec.Count++
-	c.putAlert(rec)
+	c.putAlert(id, rec)
 	if in.Event != "" {
 		res.Outcome = engine.OutcomeEvent
 		return res
 	}
 	if key := c.openIncident(in.GroupKey); key != "" {
-		c.join(now, c.incident(key), rec)
+		c.join(now, c.incident(key), id, rec)
 		res.Outcome, res.Incident = engine.OutcomeJoined, key
 		return res
 	}
-	res.Outcome, res.Incident = engine.OutcomeOpened, c.openNew(now, rec)
+	res.Outcome, res.Incident = engine.OutcomeOpened, c.openNew(now, id, rec)
 	return res
 }
 
 // duplicate reports whether in changes nothing about rec but its count: the
 // same status, and for a firing alert, still where it was recorded (an open
 // incident, or an event that is still an event).
-func (c *change) duplicate(rec *engine.AlertRecord, in *engine.Classified) bool {
+func (c *change) duplicate(rec *heldAlert, in *engine.Classified) bool {
 	if rec.Status != in.Status {
 		return false
 	}
@@ -82,14 +83,14 @@ func (c *change) duplicate(rec *engine.AlertRecord, in *engine.Classified) bool 
 }
 
 // openNew opens an incident for rec, with its escalation due at now.
-func (c *change) openNew(now time.Time, rec *engine.AlertRecord) string {
+func (c *change) openNew(now time.Time, id string, rec *heldAlert) string {
 	c.seq++
 	key := engine.IncidentKey(c.s.prefix, c.seq)
 	inc := &engine.Incident{
 		Key: key, Number: c.seq, Service: rec.Service, Policy: rec.Policy, Category: rec.Category,
 		Priority: rec.Priority, State: engine.StateTriggered, Summary: rec.Summary, GroupKey: rec.GroupKey,
 		FirstAlertAt: rec.StartsAt, OpenedAt: now, Gen: 1,
-		Alerts: []string{rec.ID()}, Firing: 1,
+		Alerts: []string{id}, Firing: 1,
 		Timeline: []engine.Entry{{At: now, Kind: engine.EntryOpened, Actor: rec.Integration,
 			Detail: fmt.Sprintf("opened %s by alert %s from %s", rec.Priority, rec.Summary, rec.Integration)}},
 	}
@@ -105,10 +106,10 @@ func (c *change) openNew(now time.Time, rec *engine.AlertRecord) string {
 }
 
 // join adds a firing alert to an open incident.
-func (c *change) join(now time.Time, inc *engine.Incident, rec *engine.AlertRecord) {
+func (c *change) join(now time.Time, inc *engine.Incident, id string, rec *heldAlert) {
 	rec.Incident = inc.Key
-	if !slices.Contains(inc.Alerts, rec.ID()) {
-		inc.Alerts = append(inc.Alerts, rec.ID())
+	if !slices.Contains(inc.Alerts, id) {
+		inc.Alerts = append(inc.Alerts, id)
 	}
 	inc.Firing++
 	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAlertJoined, Actor: rec.Integration,
@@ -117,10 +118,10 @@ func (c *change) join(now time.Time, inc *engine.Incident, rec *engine.AlertReco
 
 // clearAlert records an alert resolved at its source, and resolves its
 // incident when no other alert of it is firing.
-func (c *change) clearAlert(now time.Time, rec *engine.AlertRecord, in *engine.Classified, res engine.IngestResult) engine.IngestResult {
+func (c *change) clearAlert(now time.Time, id string, rec *heldAlert, in *engine.Classified, res engine.IngestResult) engine.IngestResult {
 	if rec == nil {
-		rec = &engine.AlertRecord{Classified: *in, FirstSeen: now}
-		c.putAlert(rec)
+		rec = holdAlert(&engine.AlertRecord{Classified: *in, FirstSeen: now})
+		c.putAlert(id, rec)
 	}
 	rec.Status, rec.EndsAt, rec.LastSeen = engine.AlertResolved, in.EndsAt, now
 	rec.Count++

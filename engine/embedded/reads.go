@@ -18,7 +18,7 @@ func (s *Store) Alert(ctx context.Context, id string) (engine.AlertRecord, error
 	if !ok {
 		return engine.AlertRecord{}, fmt.Errorf("alert %s: %w", id, engine.ErrNotFound)
 	}
-	return *a, nil
+	return a.record(), nil
 }
 
 // OpenCounts counts open incidents by priority.
@@ -37,8 +37,8 @@ func (s *Store) Events(ctx context.Context, f engine.EventFilter) ([]engine.Aler
 	s.mu.RLock()
 	var out []engine.AlertRecord
 	for _, a := range s.alerts {
-		if f.Match(a) {
-			out = append(out, *a)
+		if f.Match(&a.AlertRecord) {
+			out = append(out, a.record())
 		}
 	}
 	s.mu.RUnlock()

@@ -58,7 +58,7 @@ type Store struct {
 	mu        sync.RWMutex
 	seq       int64
 	incidents map[string]*engine.Incident
-	alerts    map[string]*engine.AlertRecord
+	alerts    map[string]*heldAlert
 	open      map[string]string // group key -> open incident key
 	lastPaged map[string]string // person -> incident key
 	timers    timerQueue
@@ -83,7 +83,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		db:        db,
 		prefix:    cmp.Or(opts.IncidentPrefix, "INC"),
 		incidents: map[string]*engine.Incident{},
-		alerts:    map[string]*engine.AlertRecord{},
+		alerts:    map[string]*heldAlert{},
 		open:      map[string]string{},
 		lastPaged: map[string]string{},
 		timers:    newTimerQueue(),
@@ -117,7 +117,7 @@ func (s *Store) load() error {
 		}); err != nil {
 			return err
 		}
-		if err := forEach(tx, bucketAlerts, func(a *engine.AlertRecord) { s.alerts[a.ID()] = a }); err != nil {
+		if err := forEach(tx, bucketAlerts, func(a *engine.AlertRecord) { s.alerts[a.ID()] = holdAlert(a) }); err != nil {
 			return err
 		}
 		if err := forEach(tx, bucketTimers, func(t *engine.Timer) { s.timers.put(t) }); err != nil {

@@ -224,6 +224,11 @@ func (wr *write) apply(tx *bbolt.Tx) error {
 	switch v := wr.value.(type) {
 	case string:
 		data = []byte(v)
+	case *heldAlert:
+		var err error
+		if data, err = json.Marshal(v.record()); err != nil {
+			return fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, err)
+		}
 	default:
 		var err error
 		if data, err = json.Marshal(v); err != nil {
