@@ -1,12 +1,13 @@
 package receivers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/prometheus/common/model"
 
 	"github.com/klaxonhq/klaxon/engine"
@@ -18,10 +19,10 @@ const SourceAlertmanager = "alertmanager"
 // amMessage is Alertmanager's webhook body, payload version 4, with its
 // alerts left undecoded, so that one bad alert rejects only itself.
 type amMessage struct {
-	Version     string          `json:"version"`
-	Status      string          `json:"status"`
-	ExternalURL string          `json:"externalURL"`
-	Alerts      json.RawMessage `json:"alerts"`
+	Version     string         `json:"version"`
+	Status      string         `json:"status"`
+	ExternalURL string         `json:"externalURL"`
+	Alerts      jsontext.Value `json:"alerts"`
 }
 
 type amAlert struct {
@@ -36,12 +37,13 @@ type amAlert struct {
 
 // Alertmanager reads an Alertmanager webhook body (payload version 4).
 func Alertmanager(body []byte) (Batch, error) {
-	var fast amDecoded
-	if decodeBody(body, &fast, "an Alertmanager webhook") == nil {
-		if err := checkAM(fast.Version, fast.Alerts != nil); err != nil {
+	fast := amDecodedPool.Get().(*amDecoded)
+	defer fast.release()
+	if decodeBody(body, fast, "an Alertmanager webhook") == nil {
+		if err := checkAM(fast.Version, fast.Alerts.present); err != nil {
 			return Batch{}, err
 		}
-		return translateAll(fast.Alerts), nil
+		return translateAll(fast.Alerts.list), nil
 	}
 	// Something in the body is wrong: decode it again, alert by alert, to
 	// tell which.
@@ -52,17 +54,44 @@ func Alertmanager(body []byte) (Batch, error) {
 	if err := checkAM(msg.Version, len(msg.Alerts) > 0 && string(msg.Alerts) != "null"); err != nil {
 		return Batch{}, err
 	}
-	var raws []json.RawMessage
-	if err := json.Unmarshal(msg.Alerts, &raws); err != nil {
+	var raws []jsontext.Value
+	if err := json.Unmarshal(msg.Alerts, &raws, decodeOptions); err != nil {
 		return Batch{}, bodyErrorf("body is not an Alertmanager webhook: field alerts: want array")
 	}
 	return translateEach(raws), nil
 }
 
-// amDecoded is a webhook body whose alerts all decode.
+// amDecoded is a webhook body whose alerts all decode. It is pooled, because
+// growing a new alert slice for every body is nearly a quarter of what
+// decoding a large one allocates.
 type amDecoded struct {
-	Version string    `json:"version"`
-	Alerts  []amAlert `json:"alerts"`
+	Version string   `json:"version"`
+	Alerts  amAlerts `json:"alerts"`
+}
+
+var amDecodedPool = sync.Pool{New: func() any { return new(amDecoded) }}
+
+// release empties d but for its slice's capacity, and pools it.
+func (d *amDecoded) release() {
+	list := d.Alerts.list[:cap(d.Alerts.list)]
+	clear(list) // hold on to none of the maps now handed to the engine
+	*d = amDecoded{Alerts: amAlerts{list: list[:0]}}
+	amDecodedPool.Put(d)
+}
+
+// amAlerts is the alerts array of a body, decoded into the slice it already
+// holds. It records whether the body had one, since a reused slice is never
+// nil: an empty array is a body without alerts, no array is an error.
+type amAlerts struct {
+	list    []amAlert
+	present bool
+}
+
+// UnmarshalJSONFrom reads an array of alerts, or null as no array.
+func (a *amAlerts) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	err := json.UnmarshalDecode(dec, &a.list)
+	a.present = a.list != nil
+	return err
 }
 
 func checkAM(version string, hasAlerts bool) error {
@@ -91,11 +120,11 @@ func translateAll(alerts []amAlert) Batch {
 
 // translateEach decodes and translates alerts one by one, rejecting those
 // that do not decode.
-func translateEach(raws []json.RawMessage) Batch {
+func translateEach(raws []jsontext.Value) Batch {
 	var b Batch
 	for i, raw := range raws {
 		var am amAlert
-		err := json.Unmarshal(raw, &am)
+		err := json.Unmarshal(raw, &am, decodeOptions)
 		if err != nil {
 			err = errors.New(jsonProblem(err))
 		}
@@ -145,16 +174,17 @@ func labelFingerprint(ls map[string]string) string {
 // amSummary is the alert in a few words: its name and its summary (or
 // description) annotation.
 func amSummary(ls, ann map[string]string) string {
-	parts := make([]string, 0, 2)
-	for _, s := range []string{ls["alertname"], firstOf(ann, "summary", "description", "message")} {
-		if s = strings.Join(strings.Fields(s), " "); s != "" {
-			parts = append(parts, s)
-		}
-	}
-	if len(parts) == 0 {
+	name := foldSpace(ls["alertname"])
+	text := foldSpace(firstOf(ann, "summary", "description", "message"))
+	switch {
+	case name == "" && text == "":
 		return "alert"
+	case name == "":
+		return text
+	case text == "":
+		return name
 	}
-	return strings.Join(parts, " ")
+	return name + " " + text
 }
 
 func firstOf(m map[string]string, keys ...string) string {

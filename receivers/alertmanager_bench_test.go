@@ -18,8 +18,7 @@ func amBatch(n int) []byte {
 	return b
 }
 
-func BenchmarkAlertmanagerDecode10(b *testing.B) {
-	body := amBatch(10)
+func benchmarkAlertmanager(b *testing.B, body []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
@@ -27,4 +26,19 @@ func BenchmarkAlertmanagerDecode10(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkAlertmanagerDecode10(b *testing.B) { benchmarkAlertmanager(b, amBatch(10)) }
+
+func BenchmarkAlertmanagerDecode100(b *testing.B) { benchmarkAlertmanager(b, amBatch(100)) }
+
+// BenchmarkAlertmanagerDecodeRejects is the slow path: one alert of ten does
+// not decode, so each is decoded on its own to tell which.
+func BenchmarkAlertmanagerDecodeRejects(b *testing.B) {
+	body := amBatch(10)
+	var msg map[string]any
+	_ = json.Unmarshal(body, &msg)
+	msg["alerts"].([]any)[3].(map[string]any)["startsAt"] = "yesterday"
+	body, _ = json.Marshal(msg)
+	benchmarkAlertmanager(b, body)
 }

@@ -2,6 +2,8 @@ package receivers
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +80,8 @@ func TestAlertmanagerRejects(t *testing.T) {
 		{"wrong version", `{"version":"3","alerts":[]}`, `version: want "4", got "3"`},
 		{"no alerts", `{"version":"4"}`, "alerts: missing"},
 		{"alerts of the wrong type", `{"version":"4","alerts":{}}`, "field alerts"},
+		{"version of the wrong type", `{"version":4,"alerts":[]}`, "field version: want string, got JSON number"},
+		{"a syntax error after a bad alert", `{"version":"4","alerts":[{"startsAt":1}],`, "JSON ends early"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -96,7 +100,9 @@ func TestAlertmanagerRejectsBadAlertsAndKeepsTheRest(t *testing.T) {
 	  {"status":"firing","labels":{}},
 	  {"status":"firing","labels":{"alertname":"C"},"startsAt":"yesterday"},
 	  {"status":"firing","labels":{"":"x"}},
-	  {"status":"firing","labels":{"alertname":"D"},"annotations":[1]}
+	  {"status":"firing","labels":{"alertname":"D"},"annotations":[1]},
+	  {"status":"firing","labels":{"alertname":"E"},"endsAt":1},
+	  7
 	]}`
 	b, err := Alertmanager([]byte(body))
 	require.NoError(t, err)
@@ -111,6 +117,54 @@ func TestAlertmanagerRejectsBadAlertsAndKeepsTheRest(t *testing.T) {
 	assert.Contains(t, reasons[3], `time "yesterday" is not RFC 3339`)
 	assert.Contains(t, reasons[4], "labels: a label has an empty name")
 	assert.Contains(t, reasons[5], "field annotations")
+	assert.Equal(t, "field endsAt: want string, got JSON number", reasons[6])
+	assert.Equal(t, "want object, got JSON number", reasons[7])
+}
+
+func TestAlertmanagerDecodesEachBodyAfresh(t *testing.T) {
+	// Bodies are decoded into pooled slices: nothing of one body may show in
+	// the next.
+	cases := []struct {
+		name, body string
+		alerts     int
+		err        string
+	}{
+		{"three alerts", string(amBatch(3)), 3, ""},
+		{"no alerts field after alerts", `{"version":"4"}`, 0, "alerts: missing"},
+		{"null alerts", `{"version":"4","alerts":null}`, 0, "alerts: missing"},
+		{"empty alerts", `{"version":"4","alerts":[]}`, 0, ""},
+		{"one alert after three", string(amBatch(1)), 1, ""},
+		{"an alert without labels after labelled ones", `{"version":"4","alerts":[{"status":"firing"}]}`, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b, err := Alertmanager([]byte(c.body))
+			if c.err != "" {
+				require.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Len(t, b.Alerts, c.alerts)
+		})
+	}
+}
+
+func TestAlertmanagerDecodesConcurrently(t *testing.T) {
+	bodies := [][]byte{amBatch(1), amBatch(7), amBatch(30)}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				n := []int{1, 7, 30}[(g+i)%3]
+				b, err := Alertmanager(bodies[(g+i)%3])
+				assert.NoError(t, err)
+				if assert.Len(t, b.Alerts, n) {
+					assert.Equal(t, fmt.Sprintf("api-%d", n-1), b.Alerts[n-1].Labels["instance"])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func FuzzAlertmanager(f *testing.F) {

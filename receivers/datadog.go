@@ -1,8 +1,6 @@
 package receivers
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/klaxonhq/klaxon/engine"
 )
@@ -65,36 +66,25 @@ type ddValue string
 // a variable as it is when it has no value for it.
 var unsubstituted = regexp.MustCompile(`^\$[A-Z][A-Z0-9_]*$`)
 
-// UnmarshalJSON reads a string, number or null.
-func (v *ddValue) UnmarshalJSON(b []byte) error {
-	var s string
-	switch {
-	case len(b) > 0 && b[0] == '"':
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	case bytes.Equal(b, []byte("null")):
-	case len(b) > 0 && (b[0] == '-' || b[0] >= '0' && b[0] <= '9'):
-		s = string(b)
-	default:
-		return &json.UnmarshalTypeError{Value: jsonKind(b), Type: reflect.TypeFor[string]()}
+// UnmarshalJSONFrom reads a string, number or null.
+func (v *ddValue) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	switch k := dec.PeekKind(); k {
+	case '{', '[', 't', 'f':
+		return &json.SemanticError{JSONKind: k, GoType: reflect.TypeFor[string]()}
 	}
-	s = strings.TrimSpace(s)
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	var s string
+	if tok.Kind() != 'n' {
+		s = strings.TrimSpace(tok.String()) // a number's String is its JSON text
+	}
 	if unsubstituted.MatchString(s) {
 		s = ""
 	}
 	*v = ddValue(s)
 	return nil
-}
-
-func jsonKind(b []byte) string {
-	switch b[0] {
-	case '{':
-		return "object"
-	case '[':
-		return "array"
-	}
-	return "bool"
 }
 
 // Datadog reads one Datadog webhook body made by DatadogTemplate. A body is
@@ -207,7 +197,7 @@ func ddTitle(title string) string {
 		}
 		title = strings.TrimSpace(title[loc[1]:])
 	}
-	return strings.Join(strings.Fields(title), " ")
+	return foldSpace(title)
 }
 
 // ddSummary is the cleaned title, or else the first line of the body.
@@ -216,7 +206,7 @@ func ddSummary(title, body string) string {
 		return title
 	}
 	for line := range strings.Lines(body) {
-		line = strings.Join(strings.Fields(line), " ")
+		line = foldSpace(line)
 		if line != "" && line != "%%%" {
 			return line
 		}

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/klaxonhq/klaxon/engine"
 )
@@ -69,14 +71,14 @@ type pdEvent struct {
 }
 
 type pdPayload struct {
-	Summary       string          `json:"summary"`
-	Source        string          `json:"source"`
-	Severity      string          `json:"severity"`
-	Timestamp     string          `json:"timestamp"`
-	Component     string          `json:"component"`
-	Group         string          `json:"group"`
-	Class         string          `json:"class"`
-	CustomDetails json.RawMessage `json:"custom_details"`
+	Summary       string         `json:"summary"`
+	Source        string         `json:"source"`
+	Severity      string         `json:"severity"`
+	Timestamp     string         `json:"timestamp"`
+	Component     string         `json:"component"`
+	Group         string         `json:"group"`
+	Class         string         `json:"class"`
+	CustomDetails jsontext.Value `json:"custom_details"`
 }
 
 type pdLink struct {
@@ -175,7 +177,7 @@ func (ev *pdEvent) alert(dedupKey string) engine.Alert {
 		a.GeneratorURL = ev.generatorURL()
 	}
 	if ev.Payload != nil {
-		a.Summary = strings.Join(strings.Fields(ev.Payload.Summary), " ")
+		a.Summary = foldSpace(ev.Payload.Summary)
 	}
 	return a
 }
@@ -215,15 +217,15 @@ func (ev *pdEvent) annotations() map[string]string {
 // pdDetails flattens custom_details: each key of an object is an annotation,
 // a string as it is and any other value as JSON. Details that are not an
 // object are one annotation, custom_details.
-func pdDetails(raw json.RawMessage) map[string]string {
+func pdDetails(raw jsontext.Value) map[string]string {
 	ann := map[string]string{}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return ann
 	}
-	fields := map[string]json.RawMessage{}
-	if raw[0] != '{' || json.Unmarshal(raw, &fields) != nil {
-		fields = map[string]json.RawMessage{"custom_details": raw}
+	fields := map[string]jsontext.Value{}
+	if raw[0] != '{' || json.Unmarshal(raw, &fields, decodeOptions) != nil {
+		fields = map[string]jsontext.Value{"custom_details": raw}
 	}
 	for k, v := range fields {
 		ann[k] = jsonText(v)
@@ -233,16 +235,13 @@ func pdDetails(raw json.RawMessage) map[string]string {
 
 // jsonText is a JSON string's text, null as empty, or any other value as
 // compact JSON.
-func jsonText(v json.RawMessage) string {
+func jsonText(v jsontext.Value) string {
 	var s string
-	if json.Unmarshal(v, &s) == nil {
+	if json.Unmarshal(v, &s, decodeOptions) == nil {
 		return s
 	}
-	var buf bytes.Buffer
-	if json.Compact(&buf, v) != nil {
-		return string(v)
-	}
-	return buf.String()
+	_ = v.Compact() // v was checked with the body; were it invalid, it would stay as it is
+	return string(v)
 }
 
 // generatorURL is the first link's href, else client_url.

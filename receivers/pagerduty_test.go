@@ -281,6 +281,8 @@ func TestPagerDutyRejects(t *testing.T) {
 			[]string{"body is not a PagerDuty event: field payload.summary: want string, got JSON number"}},
 		{"links not a list", strings.Replace(pdMinimal, `{"routing_key"`, `{"links":"https://a","routing_key"`, 1),
 			[]string{"body is not a PagerDuty event: field links: want array, got JSON string"}},
+		{"a number for a link's href", strings.Replace(pdMinimal, `{"routing_key"`, `{"links":[{"href":"https://a"},{"href":2}],"routing_key"`, 1),
+			[]string{"body is not a PagerDuty event: field links.1.href: want string, got JSON number"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
