@@ -42,6 +42,9 @@ func (s *Store) update(f func(c *change) error) error {
 		fl = c.commit()
 	}
 	s.mu.Unlock()
+	if fl != nil {
+		fl.encode()
+	}
 	if len(c.timers) > 0 {
 		if f := s.onTimers.Load(); f != nil {
 			(*f)()

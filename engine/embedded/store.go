@@ -152,6 +152,7 @@ func (s *Store) Sync(ctx context.Context) error {
 	}
 	fl := s.writer.enqueue(nil)
 	s.mu.Unlock()
+	fl.encode()
 	select {
 	case <-fl.done:
 		return fl.err

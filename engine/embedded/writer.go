@@ -27,6 +27,12 @@ import (
 // A crash loses at most the last interval's counts; the alerts themselves
 // are on disk already.
 //
+// A change's records are encoded by its caller, after the store's lock is
+// released and in parallel with other callers; the writer takes the
+// changes in the order they were queued, each once it is encoded, and only
+// puts the bytes. Lazy writes are encoded by the writer when it commits
+// them.
+//
 // When a commit fails, memory is ahead of the disk: the store then refuses
 // every further change (and Ping fails), so that the process is restarted
 // and reloads what the disk holds.
@@ -36,9 +42,21 @@ const maxCommitBatch = 4096
 
 // flush is one change's writes on their way to disk.
 type flush struct {
-	writes []write
-	done   chan struct{}
-	err    error
+	writes  []write
+	encoded chan struct{} // closed once every write but the lazy ones is encoded
+	done    chan struct{}
+	err     error
+}
+
+// encode encodes the flush's writes but the lazy ones, and lets the writer
+// take them.
+func (f *flush) encode() {
+	defer close(f.encoded)
+	for i := range f.writes {
+		if wr := &f.writes[i]; !wr.lazy {
+			wr.encode()
+		}
+	}
 }
 
 // wait blocks until the change is on disk.
@@ -47,13 +65,16 @@ func (f *flush) wait() error {
 	return f.err
 }
 
-// write is one record to put (or, with a nil value, to delete). The value
-// is encoded by the writer: records are never modified once installed.
+// write is one record to put (or, with a nil value, to delete). Records
+// are never modified once installed, so the value may be encoded after the
+// store's lock is released.
 type write struct {
 	bucket []byte
 	key    string
 	value  any
 	lazy   bool // a duplicate's count: may wait for the next counts commit
+	data   []byte
+	err    error // from encoding the value
 }
 
 // recordKey names a record across buckets.
@@ -85,8 +106,9 @@ func newWriter(db *bbolt.DB, delay, countsEvery time.Duration) *writer {
 }
 
 // enqueue queues a change's writes; the store's lock orders the calls.
+// The caller must then call the flush's encode.
 func (w *writer) enqueue(writes []write) *flush {
-	f := &flush{writes: writes, done: make(chan struct{})}
+	f := &flush{writes: writes, encoded: make(chan struct{}), done: make(chan struct{})}
 	w.queue <- f
 	return f
 }
@@ -166,6 +188,7 @@ func (w *writer) commit(batch []*flush, withLazy bool) {
 func (w *writer) setLazyAside(batch []*flush) []write {
 	var writes []write
 	for _, f := range batch {
+		<-f.encoded
 		for _, wr := range f.writes {
 			k := recordKey{string(wr.bucket), wr.key}
 			if wr.lazy {
@@ -215,25 +238,33 @@ func (w *writer) gather(first *flush) []*flush {
 	return batch
 }
 
+// encode encodes the write's value, if it has one.
+func (wr *write) encode() {
+	switch v := wr.value.(type) {
+	case nil:
+	case string:
+		wr.data = []byte(v)
+	case *heldAlert:
+		wr.data, wr.err = json.Marshal(v.record())
+	default:
+		wr.data, wr.err = json.Marshal(v)
+	}
+	if wr.err != nil {
+		wr.err = fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, wr.err)
+	}
+}
+
+// apply puts the encoded value, or deletes the record.
 func (wr *write) apply(tx *bbolt.Tx) error {
 	b := tx.Bucket(wr.bucket)
 	if wr.value == nil {
 		return b.Delete([]byte(wr.key))
 	}
-	var data []byte
-	switch v := wr.value.(type) {
-	case string:
-		data = []byte(v)
-	case *heldAlert:
-		var err error
-		if data, err = json.Marshal(v.record()); err != nil {
-			return fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, err)
-		}
-	default:
-		var err error
-		if data, err = json.Marshal(v); err != nil {
-			return fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, err)
-		}
+	if wr.data == nil && wr.err == nil {
+		wr.encode() // a lazy write, encoded when committed
 	}
-	return b.Put([]byte(wr.key), data)
+	if wr.err != nil {
+		return wr.err
+	}
+	return b.Put([]byte(wr.key), wr.data)
 }
