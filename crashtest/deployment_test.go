@@ -192,44 +192,36 @@ services:
 // returns the answer's status.
 func postAlert(t *testing.T, c *child, name string) int {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"version": "4", "status": "firing", "receiver": "klaxon",
-		"groupKey": "{}:{}", "alerts": []map[string]any{{"status": "firing", "fingerprint": "fp-" + name,
+	return postJSON(t, c, "/v1/alerts/alertmanager", amToken, map[string]any{"version": "4", "status": "firing",
+		"receiver": "klaxon", "groupKey": "{}:{}", "alerts": []map[string]any{{"status": "firing", "fingerprint": "fp-" + name,
 			"labels":      map[string]string{"alertname": name, "severity": "critical"},
 			"annotations": map[string]string{"summary": "api-gw 12% errors"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, c.url+"/v1/alerts/alertmanager", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+amToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("post an alert to %s: %v", c.name, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
 }
 
 // addNote adds a note by Alice to the incident through the operator API
 // and returns the answer's status.
 func addNote(t *testing.T, c *child, key, text string) int {
 	t.Helper()
-	body, err := json.Marshal(map[string]string{"by": "alice", "text": text})
+	return postJSON(t, c, "/v1/incidents/"+key+"/notes", apiToken, map[string]string{"by": "alice", "text": text})
+}
+
+// postJSON posts v as JSON to path with a bearer token and returns the
+// answer's status.
+func postJSON(t *testing.T, c *child, path, token string, v any) int {
+	t.Helper()
+	body, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, c.url+"/v1/incidents/"+key+"/notes", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, c.url+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("add a note to %s on %s: %v", key, c.name, err)
+		t.Fatalf("post to %s on %s: %v", path, c.name, err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode

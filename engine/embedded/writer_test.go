@@ -89,6 +89,24 @@ func lazyStore(t *testing.T, dir string) *Store {
 	return s
 }
 
+// ingestTimes ingests the alert n times at now.
+func ingestTimes(t *testing.T, s *Store, now time.Time, alert engine.Classified, n int) {
+	t.Helper()
+	for range n {
+		_, err := s.Ingest(context.Background(), now, []engine.Classified{alert})
+		require.NoError(t, err)
+	}
+}
+
+// reopened closes the store, opens it again from dir, and reads the alert.
+func reopened(t *testing.T, s *Store, dir, id string) (engine.AlertRecord, error) {
+	t.Helper()
+	require.NoError(t, s.Close())
+	again := lazyStore(t, dir)
+	t.Cleanup(func() { _ = again.Close() })
+	return again.Alert(context.Background(), id)
+}
+
 // A duplicate's count reaches the disk with the next counts commit, not
 // with the commits in between; closing the store writes it.
 func TestDuplicateCountsAreWrittenLazily(t *testing.T) {
@@ -97,19 +115,13 @@ func TestDuplicateCountsAreWrittenLazily(t *testing.T) {
 	s := lazyStore(t, dir)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	alert := classified("fp1")
-	for range 3 {
-		_, err := s.Ingest(ctx, now, []engine.Classified{alert})
-		require.NoError(t, err)
-	}
+	ingestTimes(t, s, now, alert, 3)
 	require.NoError(t, s.Sync(ctx))
 	rec, ok := diskAlert(t, s, alert.ID())
 	require.True(t, ok, "the new alert is on disk")
 	assert.Equal(t, int64(1), rec.Count, "the duplicates' counts wait for the counts commit")
-	require.NoError(t, s.Close())
 
-	again := lazyStore(t, dir)
-	defer again.Close()
-	got, err := again.Alert(ctx, alert.ID())
+	got, err := reopened(t, s, dir, alert.ID())
 	require.NoError(t, err)
 	assert.Equal(t, int64(3), got.Count)
 }
@@ -117,26 +129,18 @@ func TestDuplicateCountsAreWrittenLazily(t *testing.T) {
 // A change of an alert that is not a duplicate writes the whole record at
 // once, counts included.
 func TestAChangedAlertSupersedesItsLazyCount(t *testing.T) {
-	ctx := context.Background()
 	dir := t.TempDir()
 	s := lazyStore(t, dir)
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	alert := classified("fp1")
-	for range 2 {
-		_, err := s.Ingest(ctx, now, []engine.Classified{alert})
-		require.NoError(t, err)
-	}
+	ingestTimes(t, s, now, alert, 2)
 	alert.Status = engine.AlertResolved
-	_, err := s.Ingest(ctx, now, []engine.Classified{alert})
-	require.NoError(t, err)
+	ingestTimes(t, s, now, alert, 1)
 	rec, _ := diskAlert(t, s, alert.ID())
 	assert.Equal(t, engine.AlertResolved, rec.Status)
 	assert.Equal(t, int64(3), rec.Count)
-	require.NoError(t, s.Close())
 
-	again := lazyStore(t, dir)
-	defer again.Close()
-	got, err := again.Alert(ctx, alert.ID())
+	got, err := reopened(t, s, dir, alert.ID())
 	require.NoError(t, err)
 	assert.Equal(t, engine.AlertResolved, got.Status, "the older count set aside was not written over it")
 }
@@ -149,17 +153,11 @@ func TestALazyCountDoesNotBringBackARemovedAlert(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	event := classified("fp1")
 	event.Event = engine.EventMaintenance
-	for range 2 {
-		_, err := s.Ingest(ctx, now, []engine.Classified{event})
-		require.NoError(t, err)
-	}
+	ingestTimes(t, s, now, event, 2)
 	n, err := s.Purge(ctx, now.Add(time.Hour), 10)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	require.NoError(t, s.Close())
 
-	again := lazyStore(t, dir)
-	defer again.Close()
-	_, err = again.Alert(ctx, event.ID())
+	_, err = reopened(t, s, dir, event.ID())
 	assert.ErrorIs(t, err, engine.ErrNotFound)
 }
