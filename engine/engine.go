@@ -322,6 +322,7 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		}
 	}()
 	for ctx.Err() == nil {
+		inflight -= drain(finished)
 		if free := e.workers - inflight; free > 0 {
 			now := e.clock.Now()
 			timers, err := e.store.ClaimDue(ctx, now, e.lease, free)
@@ -353,6 +354,19 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 		inflight -= e.awaitWork(ctx, finished)
 	}
 	return ran, ctx.Err()
+}
+
+// drain takes every finished worker's report that is waiting and returns
+// how many there were: taking one a turn would leave the loop counting
+// finished workers as busy and claiming one timer at a time.
+func drain(finished <-chan struct{}) int {
+	for n := 0; ; n++ {
+		select {
+		case <-finished:
+		default:
+			return n
+		}
+	}
 }
 
 // awaitWork waits, while some timers are running and workers are free,

@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -31,6 +32,39 @@ func TestURLForms(t *testing.T) {
 	}
 }
 
+func TestPoolSizeCoversTheEngineUnlessTheURLSetsIt(t *testing.T) {
+	tests := []struct {
+		name, url string
+		want      int
+	}{
+		{"single node", "redis://127.0.0.1:6379", minPoolSize},
+		{"single node with pool_size", "redis://127.0.0.1:6379?pool_size=7", 7},
+		{"sentinel", "redis+sentinel://127.0.0.1:26379?master_name=m", minPoolSize},
+		{"sentinel with pool_size", "redis+sentinel://127.0.0.1:26379?master_name=m&pool_size=7", 7},
+		{"cluster", "redis+cluster://127.0.0.1:7000", minPoolSize},
+		{"cluster with pool_size", "redis+cluster://127.0.0.1:7000?pool_size=7", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newClient(tt.url)
+			require.NoError(t, err)
+			defer c.Close()
+			var got int
+			switch c := c.(type) {
+			case *redis.Client:
+				got = c.Options().PoolSize
+			case *redis.ClusterClient:
+				got = c.Options().PoolSize
+			}
+			if tt.want == minPoolSize {
+				assert.GreaterOrEqual(t, got, minPoolSize)
+			} else {
+				assert.Equal(t, tt.want, got)
+			}
+		})
+	}
+}
+
 func TestBadURLs(t *testing.T) {
 	tests := []struct{ name, url, want string }{
 		{"no scheme", "127.0.0.1:6379", "has no scheme"},
@@ -50,11 +84,32 @@ func TestBadURLs(t *testing.T) {
 }
 
 func TestScoresNeverRunEarly(t *testing.T) {
-	at := mustTime(t, "2026-11-22T12:00:00.0015Z")
-	assert.Equal(t, at.UnixMilli()+1, dueScore(at), "a due time rounds up")
-	assert.Equal(t, at.UnixMilli(), nowScore(at), "now rounds down")
-	whole := mustTime(t, "2026-11-22T12:00:00Z")
-	assert.Equal(t, whole.UnixMilli(), dueScore(whole))
+	at := mustTime(t, "2026-11-22T12:00:00.0015003Z")
+	assert.Equal(t, float64(at.UnixMicro()+1)/1000, dueScore(at), "a due time rounds up to the microsecond")
+	assert.Equal(t, float64(at.UnixMicro())/1000, dueBound(at), "now rounds down")
+	assert.Less(t, dueBound(at), dueScore(at), "not due in its own microsecond")
+	assert.Equal(t, dueScore(at), dueBound(at.Add(700*time.Nanosecond)), "due from the next microsecond on")
+	whole := mustTime(t, "2026-11-22T12:00:00.0015Z")
+	assert.Equal(t, dueScore(whole), dueBound(whole), "a whole microsecond is due at once")
+}
+
+func TestScoresKeepEveryMicrosecond(t *testing.T) {
+	for _, s := range []string{"2026-11-22T12:00:00Z", "2039-09-07T15:47:35.551Z", "2109-05-15T07:35:11.103Z", "2248-01-01T00:00:00Z"} {
+		base := mustTime(t, s)
+		prev := dueScore(base.Add(-time.Microsecond))
+		for i := range 2000 {
+			at := base.Add(time.Duration(i) * time.Microsecond)
+			score := dueScore(at)
+			require.Greater(t, score, prev, "%s is after the microsecond before", at)
+			prev = score
+			back, err := scoreTime(strconv.FormatFloat(score, 'g', 17, 64))
+			require.NoError(t, err)
+			require.Equal(t, at, back, "the score as Redis writes it reads back as the time")
+		}
+	}
+	legacy, err := scoreTime("1795379698123")
+	require.NoError(t, err)
+	assert.Equal(t, time.UnixMilli(1795379698123).UTC(), legacy, "whole milliseconds, as earlier versions wrote them")
 }
 
 func mustTime(t *testing.T, s string) (tm time.Time) {

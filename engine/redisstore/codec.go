@@ -3,6 +3,7 @@ package redisstore
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -29,18 +30,54 @@ func parseTime(s string) (time.Time, error) {
 	return time.Parse(timeLayout, s)
 }
 
-// dueScore is the score of a timer that can run from t: Unix milliseconds,
-// rounded up so that a timer is never claimed before its time.
-func dueScore(t time.Time) int64 {
-	ms := t.UnixMilli()
-	if t.Nanosecond()%int(time.Millisecond) != 0 {
-		ms++
+// Timers are scored by when they can next run, in Unix milliseconds with
+// the microseconds as a fraction: the double nearest to microseconds/1000,
+// which go-redis writes so that Redis and Lua read back that very double.
+// Until 2248 (2^43 ms) doubles are less than a microsecond apart, so every
+// microsecond has a score of its own and comparing scores compares the
+// microseconds.
+//
+// Due times round up and claims round down to the microsecond, so a timer
+// is never claimed before its time and at most a microsecond after. (Whole
+// milliseconds would hide a timer made due now from a claim in the same
+// millisecond: the engine would find nothing due, ask NextDue and sleep
+// until the next millisecond before claiming it, twice on a new incident's
+// way to its first page.) Scores written as whole milliseconds, by earlier
+// versions, read the same way.
+
+// dueScore is the score of a timer that can run from t, rounded up to the
+// microsecond.
+func dueScore(t time.Time) float64 {
+	us := t.UnixMicro()
+	if t.Nanosecond()%int(time.Microsecond) != 0 {
+		us++
 	}
-	return ms
+	return float64(us) / 1000
 }
 
-// nowScore is the score bound of the timers due at now: Unix milliseconds,
-// rounded down.
+// dueBound is the score bound of the timers due at now: now's score,
+// rounded down to the microsecond.
+func dueBound(now time.Time) float64 { return float64(now.UnixMicro()) / 1000 }
+
+// scoreTime reads a timer's score back as the microsecond it scores.
+func scoreTime(score string) (time.Time, error) {
+	ms, err := strconv.ParseFloat(score, 64)
+	if err != nil {
+		return time.Time{}, err
+	}
+	// ms*1000 may be off by more than a half once doubles are 2^-10 ms
+	// apart (from 2109): the microsecond is the one whose score ms is.
+	us := int64(math.Round(ms * 1000))
+	for _, c := range []int64{us, us + 1, us - 1} {
+		if float64(c)/1000 == ms {
+			return time.UnixMicro(c).UTC(), nil
+		}
+	}
+	return time.UnixMicro(int64(math.Ceil(ms * 1000))).UTC(), nil
+}
+
+// nowScore is the score of now in the indexes of events and resolved
+// incidents: Unix milliseconds, rounded down.
 func nowScore(now time.Time) int64 { return now.UnixMilli() }
 
 // timerRecord is engine.Timer as stored: its generation is a JSON string,

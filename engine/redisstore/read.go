@@ -135,16 +135,16 @@ func (s *Store) OpenCounts(ctx context.Context) (map[engine.Priority]int, error)
 const openCountField = "open:"
 
 // NextDue returns when the earliest timer can next be claimed
-// (next_due.lua), to the millisecond.
+// (next_due.lua), to the microsecond.
 func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
 	v, err := s.run(ctx, scriptNextDue, "next due timer")
 	if err != nil || v == nil {
 		return time.Time{}, false, err
 	}
 	str, _ := v.(string)
-	ms, err := strconv.ParseInt(str, 10, 64)
+	next, err := scoreTime(str)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due timer: score %q: %w", str, err)
 	}
-	return time.UnixMilli(ms).UTC(), true, nil
+	return next, true, nil
 }

@@ -16,9 +16,13 @@
 //	rediss+cluster://...                  the same over TLS
 //
 // The query options are go-redis's (redis.ParseURL, ParseFailoverURL and
-// ParseClusterURL): timeouts, pool sizes, retries. For Sentinel the URL's
-// user and password are the sentinels'; the master's are the username and
-// password query options. Options.Client, when set, is used instead.
+// ParseClusterURL): timeouts, pool sizes, retries. Without pool_size a
+// pool (per node) has room for 128 connections, or go-redis's 10 per CPU
+// when that is more, so that the engine's workers and the webhooks do not
+// queue for one. For
+// Sentinel the URL's user and password are the sentinels'; the master's
+// are the username and password query options. Options.Client, when set,
+// is used instead.
 //
 // # Keys
 //
@@ -29,14 +33,14 @@
 // deployments (prefixes) to spread the load.
 //
 // Timers are a hash of records plus TimerShards sorted sets scored by when
-// each timer can next run (Unix milliseconds: its due time, or its lease
-// end while claimed), a timer's shard chosen by a hash of its ID. Scores are
-// rounded up to the millisecond, so a timer is never claimed before its
-// time and NextDue may be up to a millisecond later than the timer's own
-// time. The shard count is fixed when the deployment is created. Events
-// are listed, and old incidents and events purged, by times kept to the
-// millisecond in the same way (Purge never removes what happened in the
-// millisecond of its cutoff).
+// each timer can next run (Unix milliseconds with the microseconds as a
+// fraction: its due time, or its lease end while claimed), a timer's shard
+// chosen by a hash of its ID. Scores are rounded up to the microsecond, so a
+// timer is never claimed before its time and NextDue may be up to a
+// microsecond later than the timer's own time. The shard count is fixed
+// when the deployment is created. Events are listed, and old incidents and
+// events purged, by times kept to the millisecond, rounded down (Purge never
+// removes what happened in the millisecond of its cutoff).
 //
 // # Durability
 //

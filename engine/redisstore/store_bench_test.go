@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,6 +115,92 @@ func BenchmarkClaimDue(b *testing.B) {
 		claimed += len(timers)
 	}
 	b.ReportMetric(float64(claimed)/b.Elapsed().Seconds(), "timers/s")
+}
+
+// BenchmarkPagePath runs what a new incident costs the store on its way to
+// its first page: ingest one new alert, then claim (one at a time) and run
+// two timers, whichever are found: an escalation (read the incident,
+// complete it with a page due now) or a page (read it, complete it as
+// sent). Alone, it is one incident's way through the store; with 64
+// goroutines at once, the engine's workers and the webhooks sharing one
+// store. A claim that finds nothing is counted: a timer made due now that
+// a claim at once cannot see costs the engine a NextDue and a sleep.
+func BenchmarkPagePath(b *testing.B) {
+	b.Run("alone", func(b *testing.B) {
+		s, _ := benchStore(b)
+		var next, empty atomic.Int64
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := pagePath(s, int(next.Add(1)), &empty); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(empty.Load())/float64(b.N), "empty-claims/op")
+	})
+	b.Run("goroutines=64", func(b *testing.B) {
+		s, _ := benchStore(b)
+		var next, empty atomic.Int64
+		b.SetParallelism(32) // 64 goroutines on 2 CPUs
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if err := pagePath(s, int(next.Add(1)), &empty); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
+		b.ReportMetric(float64(empty.Load())/float64(b.N), "empty-claims/op")
+	})
+}
+
+// pagePath ingests new alert i and runs two timers, counting the claims
+// that found nothing in empty.
+func pagePath(s *Store, i int, empty *atomic.Int64) error {
+	ctx := context.Background()
+	if _, err := s.Ingest(ctx, time.Now(), benchAlerts(i, 1)); err != nil {
+		return err
+	}
+	for ran := 0; ran < 2; {
+		timers, err := s.ClaimDue(ctx, time.Now(), 10*time.Second, 1)
+		if err != nil {
+			return err
+		}
+		if len(timers) == 0 {
+			empty.Add(1)
+			continue
+		}
+		if err := runBenchTimer(ctx, s, timers[0]); err != nil {
+			return err
+		}
+		ran++
+	}
+	return nil
+}
+
+// runBenchTimer runs a claimed escalation or page timer as the engine would
+// for the bench roster's one person paged by SMS.
+func runBenchTimer(ctx context.Context, s *Store, t engine.Timer) error {
+	inc, err := s.Incident(ctx, t.Incident)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if t.Kind == engine.TimerPage {
+		return s.Complete(ctx, now, engine.Completion{Timer: t,
+			Pages:   []engine.Page{{Key: t.ID, Person: t.Person, Channel: t.Channel, Status: engine.PageSent, ProviderID: "SM1", At: now}},
+			Entries: []engine.Entry{{At: now, Kind: engine.EntryPage, Actor: t.Person, Detail: "sms to Alice accepted by the provider (SM1)"}}})
+	}
+	key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", engine.ChannelSMS)
+	return s.Complete(ctx, now, engine.Completion{Timer: t, Fenced: true, Position: &engine.Position{Step: 1},
+		Entries: []engine.Entry{{At: now, Kind: engine.EntryEscalated, Detail: "step 1 (round 1): paging Alice"}},
+		Pages:   []engine.Page{{Key: key, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: now}},
+		Timers: []engine.Timer{
+			{ID: key, Kind: engine.TimerPage, Incident: inc.Key, Gen: inc.Gen, Due: now, Person: "alice", Channel: engine.ChannelSMS},
+			{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate, Incident: inc.Key, Gen: inc.Gen,
+				Due: now.Add(5 * time.Minute), Step: 1},
+		}})
 }
 
 // fillScript stores page timers bench/<from>..bench/<to>, all due at one

@@ -135,17 +135,17 @@ func TestExpiredLeaseIsTakenOverByAnotherStore(t *testing.T) {
 	assert.Equal(t, 1, inc.Step)
 }
 
-func TestSubMillisecondTimesAreNeverEarly(t *testing.T) {
+func TestSubMicrosecondTimesAreNeverEarly(t *testing.T) {
 	srv := redistest.Shared(t)
 	s := open(t, srv.URL(), redisstore.Options{Prefix: newPrefix()})
-	at := t0.Add(1500 * time.Microsecond)
+	at := t0.Add(1500*time.Microsecond + 300*time.Nanosecond)
 	_, err := s.Ingest(ctx, at, []engine.Classified{{Alert: engine.Alert{Source: "am", Fingerprint: "fp", Status: engine.AlertFiring},
 		Priority: engine.P1, GroupKey: "g"}})
 	require.NoError(t, err)
 	next, ok, err := s.NextDue(ctx)
 	require.NoError(t, err)
 	require.True(t, ok)
-	assert.Equal(t, t0.Add(2*time.Millisecond), next, "rounded up to the millisecond")
+	assert.Equal(t, t0.Add(1501*time.Microsecond), next, "rounded up to the microsecond")
 	early, err := s.ClaimDue(ctx, at, time.Second, 10)
 	require.NoError(t, err)
 	assert.Empty(t, early)
@@ -153,6 +153,18 @@ func TestSubMillisecondTimesAreNeverEarly(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, due, 1)
 	assert.Equal(t, at, due[0].Due.UTC(), "the timer keeps its exact time")
+}
+
+func TestTimerMadeDueNowIsClaimableInTheSameMillisecond(t *testing.T) {
+	srv := redistest.Shared(t)
+	s := open(t, srv.URL(), redisstore.Options{Prefix: newPrefix()})
+	at := t0.Add(100 * time.Microsecond)
+	_, err := s.Ingest(ctx, at, []engine.Classified{{Alert: engine.Alert{Source: "am", Fingerprint: "fp", Status: engine.AlertFiring},
+		Priority: engine.P1, GroupKey: "g"}})
+	require.NoError(t, err)
+	due, err := s.ClaimDue(ctx, at.Add(200*time.Microsecond), time.Second, 10)
+	require.NoError(t, err)
+	assert.Len(t, due, 1, "due 0.2 ms ago, in the same millisecond")
 }
 
 func TestTimerShardsAreFixedPerDeployment(t *testing.T) {

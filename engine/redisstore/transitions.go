@@ -103,7 +103,7 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	first := s.nextShard.Add(1) % uint64(s.keys.shards)
 	until := now.Add(lease)
 	v, err := s.run(ctx, scriptClaimDue, "claim due timers",
-		nowScore(now), max, first, formatTime(until), dueScore(until), rand.Text())
+		dueBound(now), max, first, formatTime(until), dueScore(until), rand.Text())
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@
 --   [HEAD+3] owner (person ID)
 --   [HEAD+4] timeline entry (engine.Entry as JSON)
 --   [HEAD+5] when the ack times out, as Go writes times ('' for never)
---   [HEAD+6] that time as a due score (Unix ms, rounded up)
+--   [HEAD+6] that time as a due score (rounded up)
 -- Returns: {'not_found'}, or {'wrong_state', incident} with the incident
 --          unchanged, or {'ok', incident} with the incident as it is now;
 --          incident is common.lua's snapshot.

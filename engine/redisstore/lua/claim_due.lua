@@ -5,11 +5,11 @@
 --
 -- KEYS: common.lua's.
 -- ARGV: common.lua's head, then
---   [HEAD+1] now (Unix ms, rounded down): timers scored at or before it are due
+--   [HEAD+1] now as a score bound (rounded down): timers scored at or before it are due
 --   [HEAD+2] max, the most timers to claim (at least 1)
 --   [HEAD+3] the shard to visit first (0-based)
 --   [HEAD+4] lease end, as Go writes times
---   [HEAD+5] lease end as a due score (Unix ms, rounded up)
+--   [HEAD+5] lease end as a due score (rounded up)
 --   [HEAD+6] lease token base: claim i (from 1) gets lease base .. '-' .. i
 -- Returns: the claimed timers as JSON, at most max.
 

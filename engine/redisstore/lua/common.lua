@@ -19,7 +19,8 @@
 --   KEYS[11]    loose-alerts    zset: ID of each alert in no incident (events, and
 --                               alerts resolved before joining one), scored by
 --                               when it was last seen (Unix ms, rounded down)
---   KEYS[12..]  due shards      zsets: timer ID, scored by when it can next run (Unix ms)
+--   KEYS[12..]  due shards      zsets: timer ID, scored by when it can next run (Unix ms,
+--                               the microseconds as a fraction)
 --   ARGV[1..4]  prefixes of one incident's keys; the incident key is appended:
 --               fields hash, timeline list (entries as JSON), pages hash
 --               (page key -> JSON), page-order list (page keys as recorded)
@@ -30,8 +31,9 @@
 -- Every key carries the deployment's hash tag, so keys a script derives
 -- (an incident's) are in the slot of the keys it declares.
 -- Times are strings in Go's RFC 3339 form and never parsed here; scores are
--- computed by Go (a due time rounded up to the millisecond, so a timer is
--- never claimed early). Integers that can grow are kept as decimal strings.
+-- computed by Go (a due time rounded up to the microsecond, so a timer is
+-- never claimed early; codec.go). Integers that can grow are kept as decimal
+-- strings.
 
 local K = {
   meta = KEYS[1], seq = KEYS[2], alerts = KEYS[3], alert_state = KEYS[4],

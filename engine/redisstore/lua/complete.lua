@@ -16,7 +16,7 @@
 --   [HEAD+5] '1' if fenced: only while the incident is triggered in that generation
 --   [HEAD+6] '1' to retrigger: only while it is acknowledged in that generation
 --   [HEAD+7] retry due time, as Go writes times ('' for no retry)
---   [HEAD+8] retry due score (Unix ms, rounded up)
+--   [HEAD+8] retry due score (rounded up)
 --   [HEAD+9] now, as Go writes times  [HEAD+10] now as a due score
 --   [HEAD+11] '1' to set the position, [HEAD+12] round, [HEAD+13] step
 --   [HEAD+14] number of entries, then each entry (engine.Entry as JSON),

@@ -7,7 +7,7 @@
 -- ARGV: common.lua's head, then
 --   [HEAD+1] incident key
 --   [HEAD+2] now, as Go writes times
---   [HEAD+3] now as a due score (Unix ms, rounded up)
+--   [HEAD+3] now as a due score (rounded up)
 --   [HEAD+4] timeline entry (engine.Entry as JSON)
 -- Returns: {'not_found'}, or {'wrong_state', incident} with the resolved
 --          incident unchanged, or {'ok', incident} with the incident as it

@@ -7,7 +7,7 @@
 -- ARGV: common.lua's head, then
 --   [HEAD+1] now, as Go writes times
 --   [HEAD+2] now in Unix ms, rounded down
---   [HEAD+3] now as a due score (Unix ms, rounded up)
+--   [HEAD+3] now as a due score (rounded up)
 --   [HEAD+4] incident key prefix ("INC")
 --   [HEAD+5] number of alerts, then per alert FIELDS strings:
 --            id, body (engine.Classified as JSON), status, event reason

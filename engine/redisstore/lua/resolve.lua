@@ -7,7 +7,7 @@
 --   [HEAD+1] incident key
 --   [HEAD+2] now, as Go writes times
 --   [HEAD+3] now in Unix ms, rounded down
---   [HEAD+4] now as a due score (Unix ms, rounded up)
+--   [HEAD+4] now as a due score (rounded up)
 --   [HEAD+5] resolver's ID (the entry's actor), [HEAD+6] resolver's name
 --   [HEAD+7] the timeline entry's detail
 -- Returns: {'not_found'}, or {'wrong_state', incident} with the incident
