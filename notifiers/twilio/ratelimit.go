@@ -33,21 +33,22 @@ func newNumberPool(numbers []string, perSecond float64, clock engine.Clock) *num
 	return p
 }
 
-// take waits for the number whose next slot comes first and returns it.
-// When ctx ends first the slot is given back and the error wraps ctx's.
-func (p *numberPool) take(ctx context.Context) (string, error) {
+// take waits for the number whose next slot comes first and returns it,
+// and whether it had to wait. When ctx ends first the slot is given back
+// and the error wraps ctx's.
+func (p *numberPool) take(ctx context.Context) (number string, waited bool, err error) {
 	now := p.clock.Now()
 	number, r := p.reserve(now)
 	wait := r.DelayFrom(now)
 	if wait <= 0 {
-		return number, nil
+		return number, false, nil
 	}
 	select {
 	case <-p.clock.Until(now.Add(wait)):
-		return number, nil
+		return number, true, nil
 	case <-ctx.Done():
 		r.CancelAt(p.clock.Now())
-		return "", fmt.Errorf("wait %s for a free sender number (messages_per_second): %w", wait.Round(time.Millisecond), ctx.Err())
+		return "", true, fmt.Errorf("wait %s for a free sender number (messages_per_second): %w", wait.Round(time.Millisecond), ctx.Err())
 	}
 }
 

@@ -214,3 +214,26 @@ func TestTimePassingBeforeTheWaitCountsTowardsIt(t *testing.T) {
 	}
 	assert.Len(t, fake.Messages(), 2)
 }
+
+// A page that had to wait for its slot is sent only if it is still wanted
+// then; one that did not wait is sent without asking again.
+func TestOnlyAPageThatWaitedIsAskedWhetherItIsStillWanted(t *testing.T) {
+	fake := twiliotest.NewServer(t, accountSID, authToken)
+	clock := newWaitClock()
+	s := pacedSender(t, fake.URL(), clock)
+	var asked atomic.Int32
+	unwanted := func(m engine.Message) engine.Message {
+		m.Wanted = func() bool { asked.Add(1); return false }
+		return m
+	}
+	_, _, err := s.Send(context.Background(), unwanted(sms(alice, "first")))
+	require.NoError(t, err)
+	assert.Zero(t, asked.Load(), "a page sent at once is not asked")
+
+	done := sendAsync(context.Background(), s, unwanted(sms(alice, "second")))
+	clock.nextWait(t).over()
+	r := <-done
+	require.ErrorIs(t, r.err, engine.ErrNotWanted)
+	assert.Equal(t, int32(1), asked.Load())
+	assert.Len(t, fake.Messages(), 1, "the page no longer wanted was not sent")
+}

@@ -142,11 +142,13 @@ func (s *Sender) send(ctx context.Context, m engine.Message, create createFunc) 
 	if err := ctx.Err(); err != nil {
 		return "", true, fmt.Errorf("twilio send %s: %w", m.Channel, err)
 	}
-	from, err := s.numbers.take(ctx)
+	from, waited, err := s.numbers.take(ctx)
 	if err != nil {
 		return "", true, fmt.Errorf("twilio send %s: %w", m.Channel, err)
 	}
-	if m.Wanted != nil && !m.Wanted() {
+	// A page that waited for its slot may have been acknowledged meanwhile;
+	// one that did not was wanted when the engine handed it over.
+	if waited && m.Wanted != nil && !m.Wanted() {
 		return "", false, engine.ErrNotWanted
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
