@@ -2,12 +2,10 @@ package twiliotest_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,16 +21,7 @@ const callTwiml = `<?xml version="1.0" encoding="UTF-8"?>
 // postCall places one call straight over HTTP.
 func postCall(t *testing.T, s *twiliotest.Server, form url.Values) (*http.Response, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/2010-04-01/Accounts/"+sid+"/Calls.json", strings.NewReader(form.Encode()))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(sid, token)
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	var body map[string]any
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
-	return resp, body
+	return postResource(t, s, "Calls", sid, token, form)
 }
 
 func callForm(to string) url.Values {

@@ -23,7 +23,14 @@ const (
 // post sends one message request straight over HTTP.
 func post(t *testing.T, s *twiliotest.Server, user, pass string, form url.Values) (*http.Response, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.URL()+"/2010-04-01/Accounts/"+sid+"/Messages.json", strings.NewReader(form.Encode()))
+	return postResource(t, s, "Messages", user, pass, form)
+}
+
+// postResource creates one resource ("Messages", "Calls") straight over
+// HTTP and returns the answer with its decoded JSON body.
+func postResource(t *testing.T, s *twiliotest.Server, resource, user, pass string, form url.Values) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL()+"/2010-04-01/Accounts/"+sid+"/"+resource+".json", strings.NewReader(form.Encode()))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(user, pass)
