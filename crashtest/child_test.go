@@ -7,10 +7,11 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klaxonhq/klaxon/internal/syncbuf"
 )
 
 // Bounds of the waits on a child. They are generous: the tests must pass
@@ -27,9 +28,9 @@ type child struct {
 	name   string // "klaxon #2", for messages
 	url    string // http://127.0.0.1:port
 	cmd    *exec.Cmd
-	output *logBuffer    // stdout and stderr
-	done   chan struct{} // closed once the process has exited and been reaped
-	state  *exitStatus   // how it exited; set before done is closed
+	output *syncbuf.Buffer // stdout and stderr
+	done   chan struct{}   // closed once the process has exited and been reaped
+	state  *exitStatus     // how it exited; set before done is closed
 }
 
 // exitStatus is how a child ended.
@@ -43,7 +44,7 @@ type exitStatus struct {
 // output is printed when the test has failed.
 func startChild(t *testing.T, name, config, url string) (*child, error) {
 	t.Helper()
-	c := &child{t: t, name: name, url: url, output: &logBuffer{}, done: make(chan struct{})}
+	c := &child{t: t, name: name, url: url, output: &syncbuf.Buffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(klaxonBin, "serve", "--config", config)
 	c.cmd.Stdout, c.cmd.Stderr = c.output, c.output
 	c.cmd.SysProcAttr = sysProcAttr()
@@ -153,23 +154,4 @@ func (s *exitStatus) String() string {
 		return "killed by " + s.signal
 	}
 	return fmt.Sprintf("exit status %d", s.code)
-}
-
-// logBuffer collects a child's output; the child's pipes write to it from
-// their own goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

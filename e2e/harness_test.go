@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -26,6 +25,7 @@ import (
 	"github.com/klaxonhq/klaxon/engine"
 	"github.com/klaxonhq/klaxon/engine/enginetest"
 	"github.com/klaxonhq/klaxon/internal/redistest"
+	"github.com/klaxonhq/klaxon/internal/syncbuf"
 	"github.com/klaxonhq/klaxon/notifiers/email/emailtest"
 	"github.com/klaxonhq/klaxon/notifiers/twilio/twiliotest"
 	"github.com/klaxonhq/klaxon/rosters"
@@ -146,7 +146,7 @@ type harness struct {
 	clock  *enginetest.Clock
 	twilio *twiliotest.Server
 	smtp   *emailtest.Server
-	logs   *logBuffer
+	logs   *syncbuf.Buffer
 	// paced makes the fake clock pace Twilio's sender numbers.
 	paced bool
 	srv   *server.Server
@@ -169,7 +169,7 @@ func newHarness(t *testing.T, kind string) *harness {
 func newHarnessWith(t *testing.T, kind, cfg string) *harness {
 	t.Helper()
 	h := &harness{t: t, kind: kind, dir: t.TempDir(), clock: enginetest.NewClock(start), seen: map[string]int{},
-		logs: &logBuffer{}}
+		logs: &syncbuf.Buffer{}}
 	h.twilio = twiliotest.NewServer(t, twilioSID, twilioToken)
 	h.smtp = emailtest.NewServer(t, emailtest.Options{Username: "klaxon", Password: smtpPassword})
 	t.Setenv("FAKE_TWILIO_URL", h.twilio.URL())
@@ -400,21 +400,3 @@ func redisSection(url string) string {
 }
 
 func TestMain(m *testing.M) { redistest.Main(m) }
-
-// logBuffer keeps what a server logs, for tests that read it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
