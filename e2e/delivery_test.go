@@ -245,16 +245,22 @@ func hasDetail(inc engine.Incident, text string) bool {
 	return false
 }
 
+// paceOneMessageASecond restarts Klaxon with one sender number at one
+// message a second, paced by the fake clock.
+func (h *harness) paceOneMessageASecond() {
+	h.t.Helper()
+	h.paced = true
+	cfg := strings.Replace(configYAML, "messages_per_second: 1000", "messages_per_second: 1", 1)
+	if h.kind == "redis" {
+		cfg += redisSection(redistest.Shared(h.t).URL())
+	}
+	h.rewriteConfig(cfg)
+	h.restart()
+}
+
 func TestSenderRateLimitQueuesPagesAndLosesNone(t *testing.T) {
 	onEachStore(t, func(t *testing.T, h *harness) {
-		// One sender number at one message a second, paced by the fake clock.
-		h.paced = true
-		cfg := strings.Replace(configYAML, "messages_per_second: 1000", "messages_per_second: 1", 1)
-		if h.kind == "redis" {
-			cfg += redisSection(redistest.Shared(t).URL())
-		}
-		h.rewriteConfig(cfg)
-		h.restart()
+		h.paceOneMessageASecond()
 
 		const pages = 20
 		for i := range pages {
@@ -286,13 +292,7 @@ func TestSenderRateLimitQueuesPagesAndLosesNone(t *testing.T) {
 
 func TestQueuedPagesOfAnAcknowledgedIncidentAreCancelled(t *testing.T) {
 	onEachStore(t, func(t *testing.T, h *harness) {
-		h.paced = true
-		cfg := strings.Replace(configYAML, "messages_per_second: 1000", "messages_per_second: 1", 1)
-		if h.kind == "redis" {
-			cfg += redisSection(redistest.Shared(t).URL())
-		}
-		h.rewriteConfig(cfg)
-		h.restart()
+		h.paceOneMessageASecond()
 		for i := range 3 {
 			h.sendAlerts(firing(fmt.Sprintf("Alert%d", i), fmt.Sprintf("fp%d", i)))
 		}
