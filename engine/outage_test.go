@@ -69,29 +69,41 @@ services:
   - {name: beta, policy: b}
 `
 
+// outageEngine returns an engine with opts on a fresh embedded store, the
+// outage roster, a fake clock and a classifier that takes the service from
+// the "service" label.
+func outageEngine(t *testing.T, opts engine.Options) (*engine.Engine, *embedded.Store, *enginetest.Clock) {
+	t.Helper()
+	store, err := embedded.Open(t.TempDir(), embedded.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	rs, err := rosters.Parse(map[string][]byte{"t.yaml": []byte(outageRoster)})
+	require.NoError(t, err)
+	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	opts.Store, opts.Clock, opts.Rosters = store, clock, rs
+	opts.Classifier = &engine.Classifier{Default: engine.P1, ServiceLabel: "service"}
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := engine.New(opts)
+	require.NoError(t, err)
+	return eng, store, clock
+}
+
+// alert is a firing alert of service with fingerprint (and alertname) fp.
+func alert(service, fp string) engine.Alert {
+	return engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: service,
+		Labels: map[string]string{"alertname": fp, "service": service}}
+}
+
 // A provider that hangs for one person holds neither ingest nor the pages
 // of others; the hung page is retried a bounded number of times, every
 // attempt on the timeline.
 func TestAHangingProviderBlocksNobodyElse(t *testing.T) {
 	ctx := context.Background()
-	store, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer store.Close()
-	rs, err := rosters.Parse(map[string][]byte{"t.yaml": []byte(outageRoster)})
-	require.NoError(t, err)
-	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	provider := &hangingProvider{hangFor: "+15550000001"}
-	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs,
-		Classifier: &engine.Classifier{Default: engine.P1, ServiceLabel: "service"},
-		Notifiers:  map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider},
-		Lease:      200 * time.Millisecond, MaxAttempts: 3, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
-	alert := func(service, fp string) engine.Alert {
-		return engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: service,
-			Labels: map[string]string{"alertname": fp, "service": service}}
-	}
+	eng, store, clock := outageEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider},
+		Lease: 200 * time.Millisecond, MaxAttempts: 3})
 
-	_, err = eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1"), alert("beta", "fp2")})
+	_, err := eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1"), alert("beta", "fp2")})
 	require.NoError(t, err)
 	_, err = eng.RunDue(ctx)
 	require.NoError(t, err)
@@ -125,26 +137,12 @@ func TestAHangingProviderBlocksNobodyElse(t *testing.T) {
 // once: the engine does not wait for the hung send before taking new work.
 func TestNewIncidentsArePagedWhileASendHangs(t *testing.T) {
 	ctx := context.Background()
-	store, err := embedded.Open(t.TempDir(), embedded.Options{})
-	require.NoError(t, err)
-	defer store.Close()
-	rs, err := rosters.Parse(map[string][]byte{"t.yaml": []byte(outageRoster)})
-	require.NoError(t, err)
-	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	release := make(chan struct{})
 	provider := &gatedProvider{hangFor: "+15550000001", release: release, sent: make(chan string, 10),
 		hanging: make(chan struct{})}
-	eng, err := engine.New(engine.Options{Store: store, Clock: clock, Rosters: rs,
-		Classifier: &engine.Classifier{Default: engine.P1, ServiceLabel: "service"},
-		Notifiers:  map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider},
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil))})
-	require.NoError(t, err)
+	eng, store, _ := outageEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}})
 	store.OnTimers(eng.Wake)
-	alert := func(service, fp string) engine.Alert {
-		return engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: service,
-			Labels: map[string]string{"alertname": fp, "service": service}}
-	}
-	_, err = eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
+	_, err := eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { defer close(done); _, _ = eng.RunDue(ctx) }()
