@@ -83,23 +83,21 @@ type recordKey struct{ bucket, key string }
 // writer owns the goroutine that commits queued changes. Having taken a
 // change, it gathers more for up to delay before committing.
 type writer struct {
-	db          *bbolt.DB
-	delay       time.Duration
-	countsEvery time.Duration
-	queue       chan *flush
-	done        sync.WaitGroup
+	db    *bbolt.DB
+	delay time.Duration
+	queue chan *flush
+	done  sync.WaitGroup
 
 	// Owned by the writer's goroutine.
 	lazy       map[recordKey]write
-	lazySince  time.Time
-	lazyTicker *time.Ticker
+	lazyTicker *time.Ticker // when to commit the lazy writes
 
 	mu     sync.Mutex
 	broken error
 }
 
 func newWriter(db *bbolt.DB, delay, countsEvery time.Duration) *writer {
-	w := &writer{db: db, delay: delay, countsEvery: countsEvery, queue: make(chan *flush, maxCommitBatch),
+	w := &writer{db: db, delay: delay, queue: make(chan *flush, maxCommitBatch),
 		lazy: map[recordKey]write{}, lazyTicker: time.NewTicker(countsEvery)}
 	w.done.Go(w.run)
 	return w
@@ -135,8 +133,7 @@ func (w *writer) run() {
 				w.commit(nil, true)
 				return
 			}
-			batch := w.gather(first)
-			w.commit(batch, time.Since(w.lazySince) >= w.countsEvery)
+			w.commit(w.gather(first), false)
 		case <-w.lazyTicker.C:
 			if len(w.lazy) > 0 {
 				w.commit(nil, true)
@@ -174,7 +171,6 @@ func (w *writer) commit(batch []*flush, withLazy bool) {
 		w.mu.Unlock()
 	} else if withLazy {
 		clear(w.lazy)
-		w.lazySince = time.Now()
 	}
 	for _, f := range batch {
 		f.err = err
