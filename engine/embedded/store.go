@@ -1,7 +1,9 @@
 // Package embedded is Klaxon's default store: alerts, incidents and timers
-// kept in memory for reads and written through to a bbolt file in the data
-// directory before any transition returns, so that a process killed at any
-// point restarts with everything it answered for.
+// kept in memory for reads and written through to a write-ahead log in the
+// data directory before any transition that waits returns, so that a
+// process killed at any point restarts with everything it answered for.
+// The log is copied into a bbolt file (klaxon.db) in the background and
+// replayed into it when the store opens.
 package embedded
 
 import (
@@ -41,11 +43,17 @@ type Options struct {
 	// CountsEvery is how often the counts and last-seen times of
 	// duplicate alerts are written (default 1s).
 	CountsEvery time.Duration
+	// CheckpointEvery is how often the log is copied into the bbolt file
+	// (default 1s); CheckpointBytes copies it sooner once the records
+	// written since the last copy pass that size (default 4 MiB). Until
+	// then the store holds those records' bytes in memory.
+	CheckpointEvery time.Duration
+	CheckpointBytes int
 }
 
 // Store is the embedded engine.Store. Reads are served from memory; every
 // transition is computed on copies, installed in memory, and written to disk
-// by group commit (writer.go).
+// by group commit (writer.go, wal.go, checkpoint.go).
 type Store struct {
 	db     *bbolt.DB
 	writer *writer
@@ -88,22 +96,34 @@ func Open(dir string, opts Options) (*Store, error) {
 		lastPaged: map[string]string{},
 		timers:    newTimerQueue(),
 	}
-	if err := s.load(); err != nil {
+	if err := s.start(dir, opts); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("load %s: %w", path, err)
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s.writer = newWriter(db, max(opts.CommitDelay, 0), cmp.Or(opts.CountsEvery, time.Second))
 	return s, nil
 }
 
-// load reads the whole file into memory.
+// start replays the log into the bbolt file, loads the file into memory
+// and starts the writer on a new log segment.
+func (s *Store) start(dir string, opts Options) error {
+	seg, err := replayLog(s.db, dir)
+	if err != nil {
+		return fmt.Errorf("replay the log: %w", err)
+	}
+	if err := s.load(); err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	log, err := openWAL(dir, seg, walSegmentBytes)
+	if err != nil {
+		return err
+	}
+	s.writer = newWriter(s.db, log, opts)
+	return nil
+}
+
+// load reads the whole bbolt file into memory.
 func (s *Store) load() error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketIncidents, bucketAlerts, bucketTimers, bucketLastPaged, bucketMeta} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
+	return s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
 			if err := json.Unmarshal(v, &s.seq); err != nil {
 				return fmt.Errorf("incident sequence: %w", err)
@@ -169,11 +189,15 @@ func (s *Store) OnTimers(f func()) { s.onTimers.Store(&f) }
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var err error
 	if s.writer != nil {
-		s.writer.close()
+		err = s.writer.close()
 		s.writer = nil
 	}
-	return s.db.Close()
+	if cerr := s.db.Close(); cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 // Ping reports whether the store can take changes: the file is open and no

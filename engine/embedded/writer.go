@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -12,12 +13,14 @@ import (
 )
 
 // A change is made visible in memory at once and written to disk by the
-// writer, which commits the changes queued since its last commit in one
-// bbolt transaction (one fsync for many changes). Changes reach the disk in
-// the order they were made. A caller that must not answer before its change
-// is durable (an ingest, an acknowledgement, the claim of a page about to be
-// sent) waits for the commit that holds it; the others go on, and are made
-// durable by the next commit, before any later change that waits.
+// writer, which appends the changes queued since its last commit to the
+// write-ahead log as one frame (wal.go: one fsync for many changes); the
+// checkpointer copies them into the bbolt file later (checkpoint.go).
+// Changes reach the disk in the order they were made. A caller that must
+// not answer before its change is durable (an ingest, an acknowledgement,
+// the claim of a page about to be sent) waits for the commit that holds
+// it; the others go on, and are made durable by the next commit, before
+// any later change that waits.
 //
 // A duplicate alert changes only its record's count and last-seen time.
 // Such a write is lazy: the writer keeps the latest of each record's lazy
@@ -30,14 +33,14 @@ import (
 // A change's records are encoded by its caller, after the store's lock is
 // released and in parallel with other callers; the writer takes the
 // changes in the order they were queued, each once it is encoded, and only
-// puts the bytes. Lazy writes are encoded by the writer when it commits
+// frames the bytes. Lazy writes are encoded by the writer when it commits
 // them.
 //
-// When a commit fails, memory is ahead of the disk: the store then refuses
-// every further change (and Ping fails), so that the process is restarted
-// and reloads what the disk holds.
+// When a commit or a checkpoint fails, memory is ahead of the disk: the
+// store then refuses every further change (and Ping fails), so that the
+// process is restarted and reloads what the disk holds.
 
-// maxCommitBatch bounds the changes one bbolt transaction writes.
+// maxCommitBatch bounds the changes one commit writes.
 const maxCommitBatch = 4096
 
 // flush is one change's writes on their way to disk.
@@ -83,7 +86,8 @@ type recordKey struct{ bucket, key string }
 // writer owns the goroutine that commits queued changes. Having taken a
 // change, it gathers more for up to delay before committing.
 type writer struct {
-	db    *bbolt.DB
+	log   *wal
+	ckpt  *checkpointer
 	delay time.Duration
 	queue chan *flush
 	done  sync.WaitGroup
@@ -96,9 +100,13 @@ type writer struct {
 	broken error
 }
 
-func newWriter(db *bbolt.DB, delay, countsEvery time.Duration) *writer {
-	w := &writer{db: db, delay: delay, queue: make(chan *flush, maxCommitBatch),
-		lazy: map[recordKey]write{}, lazyTicker: time.NewTicker(countsEvery)}
+// newWriter starts a writer appending to log, and its checkpointer copying
+// into db.
+func newWriter(db *bbolt.DB, log *wal, opts Options) *writer {
+	w := &writer{log: log, delay: max(opts.CommitDelay, 0), queue: make(chan *flush, maxCommitBatch),
+		lazy: map[recordKey]write{}, lazyTicker: time.NewTicker(cmp.Or(opts.CountsEvery, time.Second))}
+	w.ckpt = newCheckpointer(db, log.dir, log.seg, cmp.Or(opts.CheckpointEvery, time.Second),
+		cmp.Or(opts.CheckpointBytes, 4<<20), w.fail)
 	w.done.Go(w.run)
 	return w
 }
@@ -118,10 +126,25 @@ func (w *writer) failed() error {
 	return w.broken
 }
 
-// close commits what is queued, and the lazy writes, and stops.
-func (w *writer) close() {
+// fail breaks the writer with err, unless it is broken already.
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.broken == nil {
+		w.broken = fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
+	}
+}
+
+// close commits what is queued, and the lazy writes, checkpoints
+// everything and stops.
+func (w *writer) close() error {
 	close(w.queue)
 	w.done.Wait()
+	err := w.log.close()
+	if cerr := w.ckpt.close(w.log.seg + 1); cerr != nil {
+		err = cerr
+	}
+	return err
 }
 
 func (w *writer) run() {
@@ -142,10 +165,10 @@ func (w *writer) run() {
 	}
 }
 
-// commit writes a batch in one bbolt transaction, with the lazy writes
-// when withLazy, and tells the batch's callers. A batch of nothing but
-// lazy writes and syncs needs no transaction: what came before it is on
-// disk already.
+// commit appends a batch to the log as one frame, with the lazy writes
+// when withLazy, hands it to the checkpointer, and tells the batch's
+// callers. A batch of nothing but lazy writes and syncs needs no frame:
+// what came before it is on disk already.
 func (w *writer) commit(batch []*flush, withLazy bool) {
 	writes := w.setLazyAside(batch)
 	if withLazy {
@@ -155,27 +178,37 @@ func (w *writer) commit(batch []*flush, withLazy bool) {
 	}
 	err := w.failed()
 	if err == nil && len(writes) > 0 {
-		err = w.db.Update(func(tx *bbolt.Tx) error {
-			for i := range writes {
-				if err := writes[i].apply(tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = w.append(writes)
 	}
-	if err != nil {
-		err = fmt.Errorf("commit: %w: %w", engine.ErrUnavailable, err)
-		w.mu.Lock()
-		w.broken = err
-		w.mu.Unlock()
-	} else if withLazy {
+	if err == nil && withLazy {
 		clear(w.lazy)
 	}
 	for _, f := range batch {
 		f.err = err
 		close(f.done)
 	}
+}
+
+// append encodes what is not encoded yet (the lazy writes), appends the
+// writes to the log and hands them to the checkpointer.
+func (w *writer) append(writes []write) error {
+	for i := range writes {
+		wr := &writes[i]
+		if wr.value != nil && wr.data == nil && wr.err == nil {
+			wr.encode()
+		}
+		if wr.err != nil {
+			w.fail(fmt.Errorf("commit: %w", wr.err))
+			return w.failed()
+		}
+	}
+	seg, err := w.log.append(writes)
+	if err != nil {
+		w.fail(fmt.Errorf("commit: %w", err))
+		return w.failed()
+	}
+	w.ckpt.add(writes, seg)
+	return nil
 }
 
 // setLazyAside returns the batch's writes in order but for the lazy ones,
@@ -248,19 +281,4 @@ func (wr *write) encode() {
 	if wr.err != nil {
 		wr.err = fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, wr.err)
 	}
-}
-
-// apply puts the encoded value, or deletes the record.
-func (wr *write) apply(tx *bbolt.Tx) error {
-	b := tx.Bucket(wr.bucket)
-	if wr.value == nil {
-		return b.Delete([]byte(wr.key))
-	}
-	if wr.data == nil && wr.err == nil {
-		wr.encode() // a lazy write, encoded when committed
-	}
-	if wr.err != nil {
-		return wr.err
-	}
-	return b.Put([]byte(wr.key), wr.data)
 }

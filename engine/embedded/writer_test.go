@@ -2,13 +2,13 @@ package embedded
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.etcd.io/bbolt"
 
 	"github.com/klaxonhq/klaxon/engine"
 )
@@ -29,7 +29,7 @@ func TestAFailedWriteStopsTheStore(t *testing.T) {
 	_, err = s.Ingest(ctx, now, []engine.Classified{classified("fp1")})
 	require.NoError(t, err)
 
-	require.NoError(t, s.db.Close()) // the disk goes away
+	require.NoError(t, s.writer.log.file.Close()) // the disk goes away
 	_, err = s.Ingest(ctx, now, []engine.Classified{classified("fp2")})
 	require.ErrorIs(t, err, engine.ErrUnavailable)
 	_, err = s.Ingest(ctx, now, []engine.Classified{classified("fp3")})
@@ -67,24 +67,28 @@ func TestChangesReachTheDiskInOrder(t *testing.T) {
 	assert.Equal(t, "not waited for", inc.Timeline[1].Detail)
 }
 
-// diskAlert reads an alert record as the data file holds it.
-func diskAlert(t *testing.T, s *Store, id string) (rec engine.AlertRecord, ok bool) {
+// diskAlert reads an alert record as the disk holds it: from a copy of the
+// data directory, opened as a restarted process would.
+func diskAlert(t *testing.T, dir, id string) (rec engine.AlertRecord, ok bool) {
 	t.Helper()
-	require.NoError(t, s.db.View(func(tx *bbolt.Tx) error {
-		data := tx.Bucket(bucketAlerts).Get([]byte(id))
-		if data == nil {
-			return nil
-		}
-		ok = true
-		return json.Unmarshal(data, &rec)
-	}))
-	return rec, ok
+	copied := t.TempDir()
+	require.NoError(t, os.CopyFS(copied, os.DirFS(dir)))
+	s, err := Open(copied, Options{})
+	require.NoError(t, err)
+	defer s.Close()
+	rec, err = s.Alert(context.Background(), id)
+	if errors.Is(err, engine.ErrNotFound) {
+		return rec, false
+	}
+	require.NoError(t, err)
+	return rec, true
 }
 
-// lazyStore opens a store whose duplicate counts wait for Close.
+// lazyStore opens a store whose duplicate counts, and checkpoints, wait for
+// Close.
 func lazyStore(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := Open(dir, Options{CountsEvery: time.Hour})
+	s, err := Open(dir, Options{CountsEvery: time.Hour, CheckpointEvery: time.Hour})
 	require.NoError(t, err)
 	return s
 }
@@ -117,7 +121,7 @@ func TestDuplicateCountsAreWrittenLazily(t *testing.T) {
 	alert := classified("fp1")
 	ingestTimes(t, s, now, alert, 3)
 	require.NoError(t, s.Sync(ctx))
-	rec, ok := diskAlert(t, s, alert.ID())
+	rec, ok := diskAlert(t, dir, alert.ID())
 	require.True(t, ok, "the new alert is on disk")
 	assert.Equal(t, int64(1), rec.Count, "the duplicates' counts wait for the counts commit")
 
@@ -136,7 +140,7 @@ func TestAChangedAlertSupersedesItsLazyCount(t *testing.T) {
 	ingestTimes(t, s, now, alert, 2)
 	alert.Status = engine.AlertResolved
 	ingestTimes(t, s, now, alert, 1)
-	rec, _ := diskAlert(t, s, alert.ID())
+	rec, _ := diskAlert(t, dir, alert.ID())
 	assert.Equal(t, engine.AlertResolved, rec.Status)
 	assert.Equal(t, int64(3), rec.Count)
 

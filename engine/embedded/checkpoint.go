@@ -1,0 +1,139 @@
+package embedded
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// checkpointer copies into the bbolt file what the log's frames wrote: the
+// latest write of each record since its last checkpoint, in one
+// transaction, every interval or once the writes it holds pass a size. The
+// same transaction records the segment of the last frame it copied as the
+// one the log is replayed from; the segments before it are then removed.
+type checkpointer struct {
+	db       *bbolt.DB
+	dir      string
+	every    time.Duration
+	maxBytes int
+	fail     func(error)
+
+	mu      sync.Mutex
+	pending map[recordKey]walRecord
+	bytes   int
+	seg     uint64 // the segment of the last frame in pending
+	removed uint64 // the segments below it are removed
+	// broken is set when a checkpoint failed: its writes are in the log
+	// alone, so the log is never cut again until Open replays it.
+	broken bool
+
+	kick chan struct{}
+	stop chan struct{}
+	done sync.WaitGroup
+}
+
+func newCheckpointer(db *bbolt.DB, dir string, seg uint64, every time.Duration, maxBytes int, fail func(error)) *checkpointer {
+	c := &checkpointer{db: db, dir: dir, every: every, maxBytes: maxBytes, fail: fail,
+		pending: map[recordKey]walRecord{}, seg: seg, removed: seg,
+		kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	c.done.Go(c.run)
+	return c
+}
+
+// add takes the writes of a frame now in segment seg.
+func (c *checkpointer) add(writes []write, seg uint64) {
+	c.mu.Lock()
+	for i := range writes {
+		wr := &writes[i]
+		r := walRecord{bucket: wr.bucket, key: []byte(wr.key)}
+		if wr.value != nil {
+			r.value = wr.data
+		}
+		c.pending[recordKey{string(wr.bucket), wr.key}] = r
+		c.bytes += len(wr.key) + len(wr.data)
+	}
+	c.seg = seg
+	full := c.bytes >= c.maxBytes
+	c.mu.Unlock()
+	if full {
+		select {
+		case c.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (c *checkpointer) run() {
+	tick := time.NewTicker(c.every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-c.kick:
+		case <-c.stop:
+			return
+		}
+		if c.checkpoint(0) != nil {
+			return
+		}
+	}
+}
+
+// close stops the checkpoints and makes a last one, which records next as
+// the segment to replay from when the log has nothing past it.
+func (c *checkpointer) close(next uint64) error {
+	close(c.stop)
+	c.done.Wait()
+	return c.checkpoint(next)
+}
+
+// checkpoint copies the pending writes into the bbolt file and removes the
+// segments it made unneeded. With from > 0 the log is replayed from
+// segment from instead of from the last frame's. A failure breaks the
+// writer.
+func (c *checkpointer) checkpoint(from uint64) error {
+	err := c.copyPending(from)
+	if err != nil {
+		c.fail(fmt.Errorf("checkpoint the log: %w", err))
+	}
+	return err
+}
+
+func (c *checkpointer) copyPending(from uint64) error {
+	c.mu.Lock()
+	pending, seg := c.pending, c.seg
+	c.pending, c.bytes = map[recordKey]walRecord{}, 0
+	c.mu.Unlock()
+	if c.broken {
+		return nil
+	}
+	if from > 0 {
+		seg = from
+	}
+	if len(pending) == 0 && seg == c.removed {
+		return nil
+	}
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		for _, r := range pending {
+			if err := r.apply(tx); err != nil {
+				return err
+			}
+		}
+		return putWALFrom(tx, seg)
+	})
+	if err != nil {
+		c.broken = true
+		return err
+	}
+	segs, err := segments(c.dir)
+	if err == nil {
+		err = removeSegments(c.dir, segs, seg)
+	}
+	if err != nil {
+		return err
+	}
+	c.removed = seg
+	return nil
+}

@@ -1,0 +1,368 @@
+package embedded
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.etcd.io/bbolt"
+)
+
+// The write-ahead log. Every commit appends one frame to the log's current
+// segment file (wal-<n>.log in the data directory, n in hex) and fsyncs
+// it: an append and one fsync are all a waiting caller waits for. The
+// checkpointer (checkpoint.go) copies what the frames wrote into the bbolt
+// file in the background, each record once however often it changed, and
+// records there the segment from which the log is to be replayed; the
+// segments before it are removed. Open replays the log into the bbolt file
+// before loading it.
+//
+// A frame is the payload's length (uint32, little endian), its CRC-32C,
+// and the payload: records, each an op byte (the bucket's code, with
+// walDelete set for a delete), the key, and for a put the value (each a
+// uvarint length and the bytes). Every record is a whole value or a delete,
+// so replaying a frame twice leaves what replaying it once does: a segment
+// partly copied into bbolt before a crash is replayed whole.
+//
+// A crash may leave the end of the last segment torn (a frame cut short, or
+// space the file grew by but whose bytes never arrived): replay of the last
+// segment stops at its first frame that does not read whole, and Open
+// starts a new segment, so that nothing is ever appended after it. A frame
+// that does not read whole in any earlier segment is damage: those were
+// complete and synced before the log moved on, and Open refuses the log,
+// naming the segment and the offset.
+
+// walBuckets lists the buckets a record's op byte can name: the code is
+// the index plus one.
+var walBuckets = [][]byte{bucketIncidents, bucketAlerts, bucketTimers, bucketLastPaged, bucketMeta}
+
+const (
+	walDelete      = 0x80
+	walFrameHeader = 8
+	// walSegmentBytes is the size past which the log moves to a new
+	// segment, so that checkpoints can remove the old ones.
+	walSegmentBytes = 64 << 20
+	// walMaxFrame bounds a frame's length, so that damaged lengths are not
+	// believed.
+	walMaxFrame = 1 << 30
+)
+
+var (
+	castagnoli = crc32.MakeTable(crc32.Castagnoli)
+	keyWALFrom = []byte("wal_from")
+)
+
+// walRecord is one record a frame puts or deletes.
+type walRecord struct {
+	bucket []byte
+	key    []byte
+	value  []byte // nil: delete
+}
+
+// apply puts or deletes the record in tx.
+func (r walRecord) apply(tx *bbolt.Tx) error {
+	b := tx.Bucket(r.bucket)
+	if r.value == nil {
+		return b.Delete(r.key)
+	}
+	return b.Put(r.key, r.value)
+}
+
+// bucketCode returns the op byte naming bucket.
+func bucketCode(bucket []byte) byte {
+	for i, b := range walBuckets {
+		if bytes.Equal(b, bucket) {
+			return byte(i + 1)
+		}
+	}
+	panic(fmt.Sprintf("no log code for bucket %q", bucket))
+}
+
+// appendFrame appends to buf one frame holding writes, each encoded.
+func appendFrame(buf []byte, writes []write) []byte {
+	start := len(buf)
+	buf = append(buf, make([]byte, walFrameHeader)...)
+	for i := range writes {
+		wr := &writes[i]
+		op := bucketCode(wr.bucket)
+		if wr.value == nil {
+			op |= walDelete
+		}
+		buf = append(buf, op)
+		buf = binary.AppendUvarint(buf, uint64(len(wr.key)))
+		buf = append(buf, wr.key...)
+		if wr.value != nil {
+			buf = binary.AppendUvarint(buf, uint64(len(wr.data)))
+			buf = append(buf, wr.data...)
+		}
+	}
+	payload := buf[start+walFrameHeader:]
+	binary.LittleEndian.PutUint32(buf[start:], uint32(len(payload)))
+	binary.LittleEndian.PutUint32(buf[start+4:], crc32.Checksum(payload, castagnoli))
+	return buf
+}
+
+// errTorn: the data ends inside a frame.
+var errTorn = errors.New("the log ends inside a frame")
+
+// readFrames calls f with the records of each whole frame in data, in
+// order, and returns the offset after the last whole frame. It stops at the
+// first frame that does not read whole, with an error saying why (errTorn
+// when the data ends inside it), or at f's first error.
+func readFrames(data []byte, f func(walRecord) error) (int, error) {
+	off := 0
+	for off < len(data) {
+		if len(data)-off < walFrameHeader {
+			return off, errTorn
+		}
+		n := binary.LittleEndian.Uint32(data[off:])
+		sum := binary.LittleEndian.Uint32(data[off+4:])
+		switch {
+		case n == 0:
+			// No frame is empty: this is space the file grew by and
+			// whose bytes never came.
+			return off, errors.New("frame is empty")
+		case n > walMaxFrame:
+			return off, fmt.Errorf("frame length %d is past the limit", n)
+		}
+		end := off + walFrameHeader + int(n)
+		if end > len(data) {
+			return off, errTorn
+		}
+		payload := data[off+walFrameHeader : end]
+		if crc32.Checksum(payload, castagnoli) != sum {
+			return off, errors.New("frame checksum does not match")
+		}
+		records, err := parseRecords(payload)
+		if err != nil {
+			return off, err
+		}
+		for _, r := range records {
+			if err := f(r); err != nil {
+				return off, err
+			}
+		}
+		off = end
+	}
+	return off, nil
+}
+
+// parseRecords reads a frame's payload; the records share its bytes.
+func parseRecords(p []byte) ([]walRecord, error) {
+	var out []walRecord
+	for len(p) > 0 {
+		op := p[0]
+		code := int(op &^ walDelete)
+		if code < 1 || code > len(walBuckets) {
+			return nil, fmt.Errorf("record names no bucket (op %#x)", op)
+		}
+		r := walRecord{bucket: walBuckets[code-1]}
+		var err error
+		if r.key, p, err = readBytes(p[1:]); err != nil {
+			return nil, fmt.Errorf("record key: %w", err)
+		}
+		if op&walDelete == 0 {
+			if r.value, p, err = readBytes(p); err != nil {
+				return nil, fmt.Errorf("record value: %w", err)
+			}
+			if r.value == nil {
+				r.value = []byte{}
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// readBytes reads a uvarint length and that many bytes.
+func readBytes(p []byte) (field, rest []byte, err error) {
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
+		return nil, nil, errors.New("length runs past the frame")
+	}
+	return p[k : k+int(n) : k+int(n)], p[k+int(n):], nil
+}
+
+// wal appends frames to the log's current segment. It is owned by the
+// writer's goroutine.
+type wal struct {
+	dir      string
+	seg      uint64
+	file     *os.File
+	size     int64
+	maxBytes int64
+	buf      []byte
+}
+
+func segmentPath(dir string, seg uint64) string {
+	return filepath.Join(dir, fmt.Sprintf("wal-%016x.log", seg))
+}
+
+// segments lists the log's segment numbers in dir, in order.
+func segments(dir string) ([]uint64, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []uint64
+	for _, e := range entries {
+		hex, ok := strings.CutPrefix(e.Name(), "wal-")
+		if hex, ok = strings.CutSuffix(hex, ".log"); !ok {
+			continue
+		}
+		if n, err := strconv.ParseUint(hex, 16, 64); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// openWAL starts segment seg, a new file.
+func openWAL(dir string, seg uint64, maxBytes int64) (*wal, error) {
+	l := &wal{dir: dir, maxBytes: maxBytes}
+	if err := l.start(seg); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// start creates segment seg and makes its name durable.
+func (l *wal) start(seg uint64) error {
+	f, err := os.OpenFile(segmentPath(l.dir, seg), os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("create log segment: %w", err)
+	}
+	if err := syncDir(l.dir); err != nil {
+		f.Close()
+		return err
+	}
+	l.seg, l.file, l.size = seg, f, 0
+	return nil
+}
+
+// append writes writes as one frame and fsyncs it, and returns the segment
+// that holds it. Once the segment is past its size, the next frame goes to
+// a new one.
+func (l *wal) append(writes []write) (uint64, error) {
+	l.buf = appendFrame(l.buf[:0], writes)
+	if _, err := l.file.Write(l.buf); err != nil {
+		return 0, fmt.Errorf("append to the log: %w", err)
+	}
+	if err := l.file.Sync(); err != nil {
+		return 0, fmt.Errorf("sync the log: %w", err)
+	}
+	seg := l.seg
+	l.size += int64(len(l.buf))
+	if cap(l.buf) > 4<<20 {
+		l.buf = nil // one large commit does not keep its buffer
+	}
+	if l.size >= l.maxBytes {
+		if err := l.file.Close(); err != nil {
+			return 0, fmt.Errorf("close log segment: %w", err)
+		}
+		if err := l.start(seg + 1); err != nil {
+			return 0, err
+		}
+	}
+	return seg, nil
+}
+
+func (l *wal) close() error { return l.file.Close() }
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// walFrom reads from the bbolt file the segment the log is replayed from.
+func walFrom(tx *bbolt.Tx) uint64 {
+	v := tx.Bucket(bucketMeta).Get(keyWALFrom)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func putWALFrom(tx *bbolt.Tx, seg uint64) error {
+	return tx.Bucket(bucketMeta).Put(keyWALFrom, binary.BigEndian.AppendUint64(nil, seg))
+}
+
+// replayLog copies into the bbolt file what the log holds past its last
+// checkpoint, removes the log's segments, and returns the number of the
+// segment to write next. Segments before the checkpoint's are already in
+// the file and are not replayed.
+func replayLog(db *bbolt.DB, dir string) (uint64, error) {
+	segs, err := segments(dir)
+	if err != nil {
+		return 0, fmt.Errorf("list log segments: %w", err)
+	}
+	var next uint64
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range walBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		next = max(walFrom(tx), 1)
+		for i, seg := range segs {
+			if seg < next {
+				continue
+			}
+			if err := replaySegment(tx, dir, seg, i == len(segs)-1); err != nil {
+				return err
+			}
+			next = seg + 1
+		}
+		return putWALFrom(tx, next)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if err := removeSegments(dir, segs, next); err != nil {
+		return 0, err
+	}
+	return next, nil
+}
+
+// replaySegment applies one segment's frames to tx. Only the last segment
+// may end torn.
+func replaySegment(tx *bbolt.Tx, dir string, seg uint64, last bool) error {
+	path := segmentPath(dir, seg)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read log segment: %w", err)
+	}
+	off, err := readFrames(data, func(r walRecord) error { return r.apply(tx) })
+	if err != nil && !last {
+		return fmt.Errorf("log segment %s is damaged at offset %d: %w", filepath.Base(path), off, err)
+	}
+	return nil
+}
+
+// removeSegments removes the listed segments below before.
+func removeSegments(dir string, segs []uint64, before uint64) error {
+	for _, seg := range segs {
+		if seg >= before {
+			continue
+		}
+		if err := os.Remove(segmentPath(dir, seg)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove log segment: %w", err)
+		}
+	}
+	return nil
+}
