@@ -58,11 +58,18 @@ func (s *Store) update(f func(c *change) error) error {
 	return err
 }
 
+// begin starts a change. Its maps are made when first written: most
+// changes touch few kinds of record.
 func (s *Store) begin() *change {
-	return &change{s: s, seq: s.seq,
-		incidents: map[string]*engine.Incident{}, alerts: map[string]*heldAlert{},
-		timers: map[string]*engine.Timer{}, open: map[string]string{}, lastPaged: map[string]string{},
-		counted: map[string]bool{}}
+	return &change{s: s, seq: s.seq, lastPaged: map[string]string{}}
+}
+
+// set puts v at k in *m, making the map on first use.
+func set[K comparable, V any](m *map[K]V, k K, v V) {
+	if *m == nil {
+		*m = make(map[K]V)
+	}
+	(*m)[k] = v
 }
 
 // incident returns a modifiable copy of an incident, or nil.
@@ -78,7 +85,7 @@ func (c *change) incident(key string) *engine.Incident {
 	inc.Alerts = slices.Clone(cur.Alerts)
 	inc.Pages = slices.Clone(cur.Pages)
 	inc.Timeline = slices.Clone(cur.Timeline)
-	c.incidents[key] = &inc
+	set(&c.incidents, key, &inc)
 	return &inc
 }
 
@@ -90,7 +97,7 @@ func (c *change) peekIncident(key string) *engine.Incident {
 	return c.s.incidents[key]
 }
 
-func (c *change) addIncident(inc *engine.Incident) { c.incidents[inc.Key] = inc }
+func (c *change) addIncident(inc *engine.Incident) { set(&c.incidents, inc.Key, inc) }
 
 // alert returns a modifiable copy of an alert record, or nil.
 func (c *change) alert(id string) *heldAlert {
@@ -102,14 +109,14 @@ func (c *change) alert(id string) *heldAlert {
 		return nil
 	}
 	a := *cur
-	c.alerts[id] = &a
+	set(&c.alerts, id, &a)
 	return &a
 }
 
-func (c *change) putAlert(id string, a *heldAlert) { c.alerts[id] = a }
+func (c *change) putAlert(id string, a *heldAlert) { set(&c.alerts, id, a) }
 
-func (c *change) removeIncident(key string) { c.incidents[key] = nil }
-func (c *change) removeAlert(id string)     { c.alerts[id] = nil }
+func (c *change) removeIncident(key string) { set(&c.incidents, key, nil) }
+func (c *change) removeAlert(id string)     { set(&c.alerts, id, nil) }
 
 func (c *change) timer(id string) *engine.Timer {
 	if t, ok := c.timers[id]; ok {
@@ -118,8 +125,8 @@ func (c *change) timer(id string) *engine.Timer {
 	return c.s.timers.get(id)
 }
 
-func (c *change) putTimer(t engine.Timer) { c.timers[t.ID] = &t }
-func (c *change) removeTimer(id string)   { c.timers[id] = nil }
+func (c *change) putTimer(t engine.Timer) { set(&c.timers, t.ID, &t) }
+func (c *change) removeTimer(id string)   { set(&c.timers, id, nil) }
 
 // openIncident returns the key of the group's open incident, or "".
 func (c *change) openIncident(group string) string {

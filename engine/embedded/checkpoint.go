@@ -21,7 +21,7 @@ type checkpointer struct {
 	fail     func(error)
 
 	mu      sync.Mutex
-	pending map[recordKey]walRecord
+	pending map[recordKey]copyWrite
 	bytes   int
 	seg     uint64 // the segment of the last frame in pending
 	removed uint64 // the segments below it are removed
@@ -36,7 +36,7 @@ type checkpointer struct {
 
 func newCheckpointer(db *bbolt.DB, dir string, seg uint64, every time.Duration, maxBytes int, fail func(error)) *checkpointer {
 	c := &checkpointer{db: db, dir: dir, every: every, maxBytes: maxBytes, fail: fail,
-		pending: map[recordKey]walRecord{}, seg: seg, removed: seg,
+		pending: map[recordKey]copyWrite{}, seg: seg, removed: seg,
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	c.done.Go(c.run)
 	return c
@@ -47,11 +47,7 @@ func (c *checkpointer) add(writes []write, seg uint64) {
 	c.mu.Lock()
 	for i := range writes {
 		wr := &writes[i]
-		r := walRecord{bucket: wr.bucket, key: []byte(wr.key)}
-		if wr.value != nil {
-			r.value = wr.data
-		}
-		c.pending[recordKey{string(wr.bucket), wr.key}] = r
+		c.pending[keyOf(wr)] = copyWrite{bucket: wr.bucket, key: wr.key, data: wr.data, remove: wr.value == nil}
 		c.bytes += len(wr.key) + len(wr.data)
 	}
 	c.seg = seg
@@ -104,7 +100,7 @@ func (c *checkpointer) checkpoint(from uint64) error {
 func (c *checkpointer) copyPending(from uint64) error {
 	c.mu.Lock()
 	pending, seg := c.pending, c.seg
-	c.pending, c.bytes = map[recordKey]walRecord{}, 0
+	c.pending, c.bytes = map[recordKey]copyWrite{}, 0
 	c.mu.Unlock()
 	if c.broken {
 		return nil
@@ -116,8 +112,8 @@ func (c *checkpointer) copyPending(from uint64) error {
 		return nil
 	}
 	err := c.db.Update(func(tx *bbolt.Tx) error {
-		for _, r := range pending {
-			if err := r.apply(tx); err != nil {
+		for _, w := range pending {
+			if err := w.apply(tx); err != nil {
 				return err
 			}
 		}
@@ -136,4 +132,20 @@ func (c *checkpointer) copyPending(from uint64) error {
 	}
 	c.removed = seg
 	return nil
+}
+
+// copyWrite is the latest write of one record, to be copied.
+type copyWrite struct {
+	bucket []byte
+	key    string
+	data   []byte
+	remove bool
+}
+
+func (w copyWrite) apply(tx *bbolt.Tx) error {
+	b := tx.Bucket(w.bucket)
+	if w.remove {
+		return b.Delete([]byte(w.key))
+	}
+	return b.Put([]byte(w.key), w.data)
 }

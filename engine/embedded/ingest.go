@@ -37,7 +37,7 @@ func (c *change) ingest(now time.Time, in *engine.Classified) engine.IngestResul
 	if rec != nil && c.duplicate(rec, in) {
 		rec.Count++
 		rec.LastSeen = now
-		c.counted[id] = !changed || c.counted[id]
+		set(&c.counted, id, !changed || c.counted[id])
 		res.Outcome, res.Incident = engine.OutcomeDuplicate, rec.Incident
 		return res
 	}
@@ -99,7 +99,7 @@ func (c *change) openNew(now time.Time, id string, rec *heldAlert) string {
 	}
 	rec.Incident = key
 	c.addIncident(inc)
-	c.open[rec.GroupKey] = key
+	set(&c.open, rec.GroupKey, key)
 	c.putTimer(engine.Timer{ID: engine.EscalationTimerID(key), Kind: engine.TimerEscalate,
 		Incident: key, Gen: inc.Gen, Due: now})
 	return key
@@ -149,7 +149,7 @@ func (c *change) resolve(now time.Time, inc *engine.Incident, by engine.Actor, d
 	inc.Gen++
 	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryResolved, Actor: by.ID, Detail: detail})
 	if c.openIncident(inc.GroupKey) == inc.Key {
-		c.open[inc.GroupKey] = ""
+		set(&c.open, inc.GroupKey, "")
 	}
 	c.removeTimer(engine.EscalationTimerID(inc.Key))
 	c.putTimer(engine.Timer{ID: engine.ResolvedTimerID(inc.Key), Kind: engine.TimerResolved,

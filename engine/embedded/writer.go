@@ -81,7 +81,12 @@ type write struct {
 }
 
 // recordKey names a record across buckets.
-type recordKey struct{ bucket, key string }
+type recordKey struct {
+	bucket byte // its log code
+	key    string
+}
+
+func keyOf(wr *write) recordKey { return recordKey{bucketCode(wr.bucket), wr.key} }
 
 // writer owns the goroutine that commits queued changes. Having taken a
 // change, it gathers more for up to delay before committing.
@@ -215,11 +220,15 @@ func (w *writer) append(writes []write) error {
 // which it keeps (the latest of each record) for a later commit. A write
 // that is not lazy supersedes the lazy one of its record.
 func (w *writer) setLazyAside(batch []*flush) []write {
-	var writes []write
+	n := 0
+	for _, f := range batch {
+		n += len(f.writes)
+	}
+	writes := make([]write, 0, n)
 	for _, f := range batch {
 		<-f.encoded
 		for _, wr := range f.writes {
-			k := recordKey{string(wr.bucket), wr.key}
+			k := keyOf(&wr)
 			if wr.lazy {
 				w.lazy[k] = wr
 				continue
