@@ -22,11 +22,15 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/klaxonhq/klaxon/server"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopPacing := server.PaceGC() // Klaxon runs in this process, as klaxon serve runs it
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stopPacing()
 	stop()
 	os.Exit(code)
 }

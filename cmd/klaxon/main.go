@@ -90,6 +90,7 @@ func serve(ctx context.Context, path string, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.Close()
+	defer server.PaceGC()()
 	go reloadOnHangup(ctx, path, srv, log)
 	ln, err := server.Listen(cfg)
 	if err != nil {
