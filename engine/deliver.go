@@ -13,12 +13,14 @@ import (
 
 // page runs a page timer: it sends one message to one person, retrying
 // transient failures with backoff, and records the outcome on the incident.
-func (e *Engine) page(ctx context.Context, t Timer, inc *Incident) error {
+// A page that will not be sent brings the person's next channel forward,
+// which comes back claimed.
+func (e *Engine) page(ctx context.Context, t Timer, inc *Incident) (Claimed, error) {
 	now := e.clock.Now()
 	page := Page{Key: t.ID, Person: t.Person, Channel: t.Channel, At: now}
 	if !current(inc, &t) {
 		page.Status = PageCancelled
-		return e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
+		return Claimed{}, e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
 	}
 	person, ok := e.rosters.Load().Person(t.Person)
 	switch {
@@ -35,13 +37,13 @@ func (e *Engine) page(ctx context.Context, t Timer, inc *Incident) error {
 
 // send hands msg to the channel's notifier and completes the page timer with
 // the outcome: sent, rescheduled after a transient failure, or failed.
-func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, person rosters.Person) error {
+func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, person rosters.Person) (Claimed, error) {
 	n := e.notifiers[t.Channel]
 	if n == nil {
 		return e.pageFailed(ctx, e.clock.Now(), t, inc, page, PageFailed, fmt.Sprintf("no %s provider configured", t.Channel))
 	}
 	if err := e.store.Sync(ctx); err != nil {
-		return fmt.Errorf("sync before sending %s: %w", t.ID, err)
+		return Claimed{}, fmt.Errorf("sync before sending %s: %w", t.ID, err)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, e.lease*3/4)
 	msg := e.render(&t, inc, person)
@@ -51,13 +53,13 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 	now := e.clock.Now()
 	if errors.Is(err, ErrNotWanted) {
 		page.Status = PageCancelled
-		return e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
+		return Claimed{}, e.store.Complete(ctx, now, Completion{Timer: t, Pages: []Page{page}})
 	}
 	if err == nil {
 		e.metrics.Pages.WithLabelValues(string(t.Channel), "sent").Inc()
 		e.observePageSent(&t, inc, now)
 		page.Status, page.ProviderID = PageSent, id
-		return e.store.Complete(ctx, now, Completion{Timer: t, Fenced: false, Pages: []Page{page},
+		return Claimed{}, e.store.Complete(ctx, now, Completion{Timer: t, Fenced: false, Pages: []Page{page},
 			Entries: []Entry{{At: now, Kind: EntryPage, Actor: person.ID,
 				Detail: fmt.Sprintf("%s to %s accepted by the provider (%s)", t.Channel, person.Name, id)}}})
 	}
@@ -67,7 +69,7 @@ func (e *Engine) send(ctx context.Context, t Timer, inc *Incident, page Page, pe
 	}
 	e.metrics.Pages.WithLabelValues(string(t.Channel), "retried").Inc()
 	wait := backoff(t.Attempt)
-	return e.store.Complete(ctx, now, Completion{Timer: t, RetryAt: now.Add(wait),
+	return Claimed{}, e.store.Complete(ctx, now, Completion{Timer: t, RetryAt: now.Add(wait),
 		Entries: []Entry{{At: now, Kind: EntryPage, Actor: person.ID,
 			Detail: fmt.Sprintf("%s; retrying in %s", detail, wait.Round(time.Second))}}})
 }
@@ -80,14 +82,14 @@ func (e *Engine) stillWanted(ctx context.Context, t *Timer) bool {
 }
 
 // pageFailed completes a page timer whose page will not be sent, and moves
-// the person's next channel forward to now.
-func (e *Engine) pageFailed(ctx context.Context, now time.Time, t Timer, inc *Incident, page Page, status PageStatus, detail string) error {
+// the person's next channel forward to now, claimed.
+func (e *Engine) pageFailed(ctx context.Context, now time.Time, t Timer, inc *Incident, page Page, status PageStatus, detail string) (Claimed, error) {
 	e.metrics.Pages.WithLabelValues(string(t.Channel), string(status)).Inc()
 	page.Status = status
 	c := Completion{Timer: t, Pages: []Page{page},
 		Entries: []Entry{{At: now, Kind: EntryPage, Actor: t.Person, Detail: detail}}}
 	e.failover(&c, &t, inc.Priority, now)
-	return e.store.Complete(ctx, now, c)
+	return e.store.CompleteAndClaim(ctx, now, c, e.lease)
 }
 
 // failover adds to c the move of the person's next channel (after page t's
@@ -116,8 +118,8 @@ func backoff(attempt int) time.Duration {
 }
 
 // fanOutNotices runs a resolved incident's fan-out timer: one resolution
-// notice timer for each person a page reached.
-func (e *Engine) fanOutNotices(ctx context.Context, t Timer, inc *Incident) error {
+// notice timer for each person a page reached, each due now and claimed.
+func (e *Engine) fanOutNotices(ctx context.Context, t Timer, inc *Incident) (Claimed, error) {
 	now := e.clock.Now()
 	c := Completion{Timer: t}
 	seen := map[string]bool{}
@@ -129,7 +131,7 @@ func (e *Engine) fanOutNotices(ctx context.Context, t Timer, inc *Incident) erro
 		c.Timers = append(c.Timers, Timer{ID: NoticeTimerID(inc.Key, p.Person), Kind: TimerNotice,
 			Incident: inc.Key, Gen: inc.Gen, Due: now, Person: p.Person, Channel: ChannelSMS})
 	}
-	return e.store.Complete(ctx, now, c)
+	return e.store.CompleteAndClaim(ctx, now, c, e.lease)
 }
 
 // notice sends one resolution notice by SMS. It is sent once: a failed

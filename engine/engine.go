@@ -58,7 +58,7 @@ type Engine struct {
 	maxAttempt int
 	retention  time.Duration
 
-	handlers   map[TimerKind]func(context.Context, Timer, *Incident) error
+	handlers   map[TimerKind]timerHandler
 	rosters    atomic.Pointer[rosters.Set]
 	classifier atomic.Pointer[Classifier]
 	wake       chan struct{}
@@ -307,72 +307,54 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 
 // RunDue runs every timer due now, including those that running them makes
 // due now, and returns how many ran. Up to Workers timers run at once; a
-// worker that finishes takes the next due timer without waiting for the
-// others. A timer once claimed runs to its end even when ctx is cancelled
-// (each send has its own deadline), so that stopping the engine never
-// strands a claim, whose lease would hold the timer from other replicas.
-// Tests call RunDue after moving the clock.
+// worker that finishes takes the next claimed timer without waiting for
+// the others. The timers a completion claims as it makes them due (the
+// pages of an escalation step) are queued and started before any more are
+// claimed from the store. A timer once claimed, a queued one too, runs to
+// its end even when ctx is cancelled (each send has its own deadline), so
+// that stopping the engine never strands a claim, whose lease would hold
+// the timer from other replicas. Tests call RunDue after moving the clock.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
-	run := context.WithoutCancel(ctx)
-	finished := make(chan struct{}, e.workers)
-	ran, inflight := 0, 0
-	defer func() {
-		for ; inflight > 0; inflight-- {
-			<-finished
-		}
-	}()
+	w := e.newWorkers(ctx)
+	err := e.claimAndRun(ctx, w)
+	w.finish()
+	return w.ran, err
+}
+
+// claimAndRun claims due timers and runs them on w until none is due and
+// none is running, or ctx is done.
+func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 	for ctx.Err() == nil {
-		inflight -= drain(finished)
-		if free := e.workers - inflight; free > 0 {
-			now := e.clock.Now()
-			timers, err := e.store.ClaimDue(ctx, now, e.lease, free)
+		w.collect()
+		w.startQueued()
+		if free := w.free(); free > 0 {
+			// What is queued has a worker each; claim for the others.
+			timers, err := e.store.ClaimDue(ctx, e.clock.Now(), e.lease, free)
 			if err != nil {
-				return ran, fmt.Errorf("claim due timers: %w", err)
+				return fmt.Errorf("claim due timers: %w", err)
 			}
-			for _, t := range timers {
-				e.metrics.TimerLag.Observe(now.Sub(t.Due).Seconds())
-				inflight++
-				go func() {
-					defer func() { finished <- struct{}{} }()
-					e.runOne(run, t)
-				}()
-			}
-			ran += len(timers)
 			if len(timers) > 0 {
+				w.push(jobsOf(Claimed{Timers: timers}))
 				continue
 			}
 		}
-		if inflight == 0 {
-			return ran, nil
+		if w.inflight == 0 {
+			return nil
 		}
-		if inflight == e.workers {
-			// Every worker is busy: only a finished one makes room.
-			<-finished
-			inflight--
+		if w.free() == 0 {
+			// Every worker is busy: only a stopped one makes room.
+			w.stopped(<-w.finished)
 			continue
 		}
-		inflight -= e.awaitWork(ctx, finished)
+		e.awaitWork(ctx, w)
 	}
-	return ran, ctx.Err()
-}
-
-// drain takes every finished worker's report that is waiting and returns
-// how many there were: taking one a turn would leave the loop counting
-// finished workers as busy and claiming one timer at a time.
-func drain(finished <-chan struct{}) int {
-	for n := 0; ; n++ {
-		select {
-		case <-finished:
-		default:
-			return n
-		}
-	}
+	return ctx.Err()
 }
 
 // awaitWork waits, while some timers are running and workers are free,
-// until one finishes, new timers are added, or the next timer comes due,
-// and returns how many finished.
-func (e *Engine) awaitWork(ctx context.Context, finished <-chan struct{}) int {
+// until a worker stops or queues timers, new timers are added, or the next
+// timer comes due.
+func (e *Engine) awaitWork(ctx context.Context, w *workers) {
 	now := e.clock.Now()
 	wakeAt := now.Add(e.poll)
 	if next, ok, err := e.store.NextDue(ctx); err == nil && ok && next.Before(wakeAt) {
@@ -381,13 +363,13 @@ func (e *Engine) awaitWork(ctx context.Context, finished <-chan struct{}) int {
 		wakeAt = later(next, now.Add(time.Millisecond))
 	}
 	select {
-	case <-finished:
-		return 1
+	case n := <-w.finished:
+		w.stopped(n)
+	case <-w.queued:
 	case <-e.wake:
 	case <-e.clock.Until(wakeAt):
 	case <-ctx.Done():
 	}
-	return 0
 }
 
 // later returns the later of a and b.
@@ -399,37 +381,53 @@ func later(a, b time.Time) time.Time {
 }
 
 // runOne runs a claimed timer and logs a failure: the timer runs again when
-// its lease ends.
-func (e *Engine) runOne(ctx context.Context, t Timer) {
-	if err := e.runTimer(ctx, t); err != nil && !errors.Is(err, ErrStale) {
-		e.log.Warn("timer failed; it runs again when its lease ends", "timer", t.ID, "kind", t.Kind, "err", err)
+// its lease ends. It returns what its completion claimed, to run next.
+func (e *Engine) runOne(ctx context.Context, j job) Claimed {
+	next, err := e.runTimer(ctx, j)
+	if err != nil && !errors.Is(err, ErrStale) {
+		e.log.Warn("timer failed; it runs again when its lease ends", "timer", j.t.ID, "kind", j.t.Kind, "err", err)
 	}
+	return next
 }
 
-// runTimer runs one claimed timer with its incident; a timer whose
-// incident is gone is dropped.
-func (e *Engine) runTimer(ctx context.Context, t Timer) error {
+// runTimer runs one claimed timer with its incident, read unless the job
+// brought it; a timer whose incident is gone is dropped.
+func (e *Engine) runTimer(ctx context.Context, j job) (Claimed, error) {
+	t := j.t
 	run, ok := e.handlers[t.Kind]
 	if !ok {
 		e.log.Error("unknown timer kind; dropping it", "timer", t.ID, "kind", t.Kind)
-		return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+		return Claimed{}, e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+	}
+	if j.inc != nil {
+		return run(ctx, t, j.inc)
 	}
 	inc, err := e.store.Incident(ctx, t.Incident)
 	if errors.Is(err, ErrNotFound) {
-		return e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
+		return Claimed{}, e.store.Complete(ctx, e.clock.Now(), Completion{Timer: t})
 	}
 	if err != nil {
-		return fmt.Errorf("load %s for timer %s: %w", t.Incident, t.ID, err)
+		return Claimed{}, fmt.Errorf("load %s for timer %s: %w", t.Incident, t.ID, err)
 	}
 	return run(ctx, t, &inc)
 }
 
+// timerHandler runs one kind of claimed timer with its incident, and
+// returns what its completion claimed.
+type timerHandler func(context.Context, Timer, *Incident) (Claimed, error)
+
 // timerHandlers are what runs each kind of timer.
-func (e *Engine) timerHandlers() map[TimerKind]func(context.Context, Timer, *Incident) error {
-	return map[TimerKind]func(context.Context, Timer, *Incident) error{
-		TimerEscalate: e.escalate, TimerPage: e.page, TimerResolved: e.fanOutNotices, TimerNotice: e.notice,
-		TimerAckTimeout: e.ackTimedOut, TimerReminder: e.remind, TimerStakeholderMail: e.mailStakeholder,
+func (e *Engine) timerHandlers() map[TimerKind]timerHandler {
+	return map[TimerKind]timerHandler{
+		TimerEscalate: e.escalate, TimerPage: e.page, TimerResolved: e.fanOutNotices, TimerNotice: claimsNothing(e.notice),
+		TimerAckTimeout: e.ackTimedOut, TimerReminder: claimsNothing(e.remind), TimerStakeholderMail: claimsNothing(e.mailStakeholder),
 	}
+}
+
+// claimsNothing makes a timerHandler of a handler whose completion claims
+// no timers.
+func claimsNothing(run func(context.Context, Timer, *Incident) error) timerHandler {
+	return func(ctx context.Context, t Timer, inc *Incident) (Claimed, error) { return Claimed{}, run(ctx, t, inc) }
 }
 
 // current reports whether a timer still applies to inc: an escalation's

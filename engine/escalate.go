@@ -12,32 +12,35 @@ import (
 
 // escalate runs an incident's escalation timer: it pages the people on call
 // for the current step (skipping steps that reach nobody) and schedules the
-// next step, or records that the policy is exhausted.
-func (e *Engine) escalate(ctx context.Context, t Timer, inc *Incident) error {
+// next step, or records that the policy is exhausted. The step's pages due
+// now come back claimed, to be sent at once.
+func (e *Engine) escalate(ctx context.Context, t Timer, inc *Incident) (Claimed, error) {
 	now := e.clock.Now()
 	if !current(inc, &t) {
-		return e.store.Complete(ctx, now, Completion{Timer: t})
+		return Claimed{}, e.store.Complete(ctx, now, Completion{Timer: t})
 	}
 	c := e.planEscalation(e.rosters.Load(), inc, t, now)
-	if err := e.store.Complete(ctx, now, c); err != nil {
-		return fmt.Errorf("escalate %s: %w", inc.Key, err)
+	next, err := e.store.CompleteAndClaim(ctx, now, c, e.lease)
+	if err != nil {
+		return Claimed{}, fmt.Errorf("escalate %s: %w", inc.Key, err)
 	}
 	e.metrics.observeEscalation(c)
-	return nil
+	return next, nil
 }
 
 // ackTimedOut runs an acknowledged incident's ack timeout: its owner has
 // not resolved it in time, so it is triggered again and escalates from the
-// first step. An incident resolved or escalated since is left alone.
-func (e *Engine) ackTimedOut(ctx context.Context, t Timer, _ *Incident) error {
+// first step, whose timer comes back claimed. An incident resolved or
+// escalated since is left alone.
+func (e *Engine) ackTimedOut(ctx context.Context, t Timer, _ *Incident) (Claimed, error) {
 	now := e.clock.Now()
-	err := e.store.Complete(ctx, now, Completion{Timer: t, Retrigger: true,
+	next, err := e.store.CompleteAndClaim(ctx, now, Completion{Timer: t, Retrigger: true,
 		Entries: []Entry{{At: now, Kind: EntryEscalated,
-			Detail: "acknowledged but not resolved within the ack timeout: triggered again from the first step"}}})
+			Detail: "acknowledged but not resolved within the ack timeout: triggered again from the first step"}}}, e.lease)
 	if err == nil {
 		e.metrics.Escalations.Inc()
 	}
-	return err
+	return next, err
 }
 
 // planEscalation decides what an escalation timer does: a pure function of

@@ -57,6 +57,11 @@ func (s *instrumentedStore) Complete(ctx context.Context, now time.Time, c Compl
 	return s.Store.Complete(ctx, now, c)
 }
 
+func (s *instrumentedStore) CompleteAndClaim(ctx context.Context, now time.Time, c Completion, lease time.Duration) (Claimed, error) {
+	defer s.observe("complete", time.Now())
+	return s.Store.CompleteAndClaim(ctx, now, c, lease)
+}
+
 func (s *instrumentedStore) Incident(ctx context.Context, key string) (Incident, error) {
 	defer s.observe("read_incident", time.Now())
 	return s.Store.Incident(ctx, key)

@@ -64,15 +64,24 @@ rotations:
 policies:
   - {name: a, steps: [{notify: ["rotation:a"], escalate_after: 1h}]}
   - {name: b, steps: [{notify: ["rotation:b"], escalate_after: 1h}]}
+  - {name: both, steps: [{notify: ["rotation:a", "rotation:b"], escalate_after: 1h}]}
 services:
   - {name: alpha, policy: a}
   - {name: beta, policy: b}
+  - {name: gamma, policy: both}
 `
 
 // outageEngine returns an engine with opts on a fresh embedded store, the
 // outage roster, a fake clock and a classifier that takes the service from
 // the "service" label.
 func outageEngine(t *testing.T, opts engine.Options) (*engine.Engine, *embedded.Store, *enginetest.Clock) {
+	t.Helper()
+	return wrappedEngine(t, opts, nil)
+}
+
+// wrappedEngine is outageEngine with the engine on the store wrap makes of
+// the embedded one, when wrap is not nil.
+func wrappedEngine(t *testing.T, opts engine.Options, wrap func(engine.Store) engine.Store) (*engine.Engine, *embedded.Store, *enginetest.Clock) {
 	t.Helper()
 	store, err := embedded.Open(t.TempDir(), embedded.Options{})
 	require.NoError(t, err)
@@ -81,6 +90,9 @@ func outageEngine(t *testing.T, opts engine.Options) (*engine.Engine, *embedded.
 	require.NoError(t, err)
 	clock := enginetest.NewClock(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	opts.Store, opts.Clock, opts.Rosters = store, clock, rs
+	if wrap != nil {
+		opts.Store = wrap(store)
+	}
 	opts.Classifier = &engine.Classifier{Default: engine.P1, ServiceLabel: "service"}
 	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	eng, err := engine.New(opts)

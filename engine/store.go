@@ -59,6 +59,14 @@ type Store interface {
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// Complete finishes a claimed timer and applies what running it decided.
 	Complete(ctx context.Context, now time.Time, c Completion) error
+	// CompleteAndClaim is Complete that also claims, in the same
+	// transition and as ClaimDue would, for lease, the timers the
+	// completion makes due at now and nobody holds: those it creates
+	// (Timers, and a retrigger's escalation) and those DueNow names. It
+	// returns them, for the caller to run at once without claiming them,
+	// with the incident as the completion left it; with lease <= 0 it
+	// claims nothing. A completion that fails claims nothing.
+	CompleteAndClaim(ctx context.Context, now time.Time, c Completion, lease time.Duration) (Claimed, error)
 	// Incident returns one incident.
 	Incident(ctx context.Context, key string) (Incident, error)
 	// Incidents lists incidents, newest first.
@@ -127,6 +135,15 @@ type Completion struct {
 	DueNow []string
 	// RetryAt, when set, reschedules the timer instead of removing it.
 	RetryAt time.Time
+}
+
+// Claimed is what CompleteAndClaim claimed: timers the caller must run to
+// their end, and the completion's incident as the completion left it, so
+// that running them needs no read of it.
+type Claimed struct {
+	Timers []Timer
+	// Incident is nil when no timer was claimed.
+	Incident *Incident
 }
 
 // Position is where an incident's escalation stands.

@@ -105,11 +105,7 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	var out []engine.Timer
 	err := s.update(func(c *change) error {
 		for _, t := range s.timers.due(now, max) {
-			claimed := *t
-			claimed.Lease, claimed.LeaseUntil = rand.Text(), now.Add(lease)
-			claimed.Claims++
-			c.putTimer(claimed)
-			out = append(out, claimed)
+			out = append(out, c.claim(t, now, lease))
 		}
 		return nil
 	})
@@ -119,9 +115,26 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	return out, nil
 }
 
+// claim leases t until now+lease and counts the claim.
+func (c *change) claim(t *engine.Timer, now time.Time, lease time.Duration) engine.Timer {
+	claimed := *t
+	claimed.Lease, claimed.LeaseUntil = rand.Text(), now.Add(lease)
+	claimed.Claims++
+	c.putTimer(claimed)
+	return claimed
+}
+
 // Complete finishes a claimed timer, or applies a completion without one.
 func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
-	return s.update(func(c *change) error {
+	_, err := s.CompleteAndClaim(ctx, now, cp, 0)
+	return err
+}
+
+// CompleteAndClaim is Complete, claiming for lease the timers the
+// completion makes due at now.
+func (s *Store) CompleteAndClaim(ctx context.Context, now time.Time, cp engine.Completion, lease time.Duration) (engine.Claimed, error) {
+	var out engine.Claimed
+	err := s.update(func(c *change) error {
 		key := cp.Incident
 		if cp.Timer.ID != "" {
 			if err := c.finish(&cp); err != nil {
@@ -133,14 +146,38 @@ func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completio
 		if inc != nil && !fenceHolds(inc, &cp) {
 			return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
 		}
+		var made []string
 		if inc != nil && cp.Retrigger {
-			c.retrigger(now, inc)
+			made = append(made, c.retrigger(now, inc))
 		}
 		if inc != nil {
-			c.apply(now, inc, &cp)
+			made = append(made, c.apply(now, inc, &cp)...)
+		}
+		if lease > 0 {
+			out.Timers = c.claimMade(made, now, lease)
+		}
+		if len(out.Timers) > 0 {
+			snap := *inc
+			out.Incident = &snap
 		}
 		return nil
 	})
+	if err != nil {
+		return engine.Claimed{}, err
+	}
+	return out, nil
+}
+
+// claimMade claims, for lease, the timers of ids that are due at now and
+// not claimed, each once.
+func (c *change) claimMade(ids []string, now time.Time, lease time.Duration) []engine.Timer {
+	var out []engine.Timer
+	for _, id := range ids {
+		if t := c.timer(id); t != nil && t.Lease == "" && !t.Due.After(now) {
+			out = append(out, c.claim(t, now, lease))
+		}
+	}
+	return out
 }
 
 // fenceHolds reports whether a fenced completion still applies to inc.
@@ -155,13 +192,14 @@ func fenceHolds(inc *engine.Incident, cp *engine.Completion) bool {
 }
 
 // retrigger moves an acknowledged incident back to triggered, escalating
-// from the first step now.
-func (c *change) retrigger(now time.Time, inc *engine.Incident) {
+// from the first step now, and returns the escalation timer's ID.
+func (c *change) retrigger(now time.Time, inc *engine.Incident) string {
 	inc.State = engine.StateTriggered
 	inc.Gen++
 	inc.Round, inc.Step = 0, 0
-	c.putTimer(engine.Timer{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate,
-		Incident: inc.Key, Gen: inc.Gen, Due: now})
+	id := engine.EscalationTimerID(inc.Key)
+	c.putTimer(engine.Timer{ID: id, Kind: engine.TimerEscalate, Incident: inc.Key, Gen: inc.Gen, Due: now})
+	return id
 }
 
 // finish removes or reschedules the completed timer, after checking that
@@ -182,8 +220,9 @@ func (c *change) finish(cp *engine.Completion) error {
 	return nil
 }
 
-// apply records what a completed timer decided on its incident.
-func (c *change) apply(now time.Time, inc *engine.Incident, cp *engine.Completion) {
+// apply records what a completed timer decided on its incident, and returns
+// the IDs of the timers it created and of those DueNow names.
+func (c *change) apply(now time.Time, inc *engine.Incident, cp *engine.Completion) []string {
 	recorded := map[string]bool{}
 	for _, p := range inc.Pages {
 		recorded[p.Key] = true
@@ -195,11 +234,13 @@ func (c *change) apply(now time.Time, inc *engine.Incident, cp *engine.Completio
 	for _, p := range cp.Pages {
 		c.recordPage(inc, p, recorded[p.Key])
 	}
+	var made []string
 	for _, t := range cp.Timers {
 		if (t.Kind == engine.TimerPage && recorded[t.ID]) || c.timer(t.ID) != nil {
 			continue
 		}
 		c.putTimer(t)
+		made = append(made, t.ID)
 	}
 	for _, id := range cp.DueNow {
 		if t := c.timer(id); t != nil && t.Lease == "" && t.Due.After(now) {
@@ -208,6 +249,7 @@ func (c *change) apply(now time.Time, inc *engine.Incident, cp *engine.Completio
 			c.putTimer(moved)
 		}
 	}
+	return append(made, cp.DueNow...)
 }
 
 // recordPage adds or updates a page on inc. A new pending page whose key is

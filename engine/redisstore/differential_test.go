@@ -193,7 +193,8 @@ func withoutLeases(timers []engine.Timer) []engine.Timer {
 }
 
 // complete completes one held timer alike in both stores, each with its
-// own lease.
+// own lease; half the time it also claims what the completion makes due,
+// which both stores must claim alike.
 func (d *twin) complete(step int) {
 	if len(d.held[0]) == 0 || d.rnd.IntN(5) == 0 {
 		d.report(step)
@@ -201,13 +202,17 @@ func (d *twin) complete(step int) {
 	}
 	i := d.rnd.IntN(len(d.held[0]))
 	cp := d.completion(d.held[0][i])
+	lease := time.Duration(d.rnd.IntN(2)) * 10 * time.Second
 	var errs [2]error
+	var claimed [2]engine.Claimed
 	for j, s := range d.stores {
 		cp.Timer = d.held[j][i]
-		errs[j] = s.Complete(ctx, d.now, cp)
-		d.held[j] = slices.Delete(d.held[j], i, i+1)
+		claimed[j], errs[j] = s.CompleteAndClaim(ctx, d.now, cp, lease)
+		d.held[j] = append(slices.Delete(d.held[j], i, i+1), claimed[j].Timers...)
 	}
 	require.Equal(d.t, errClass(errs[0]), errClass(errs[1]), "step %d: complete %s: %v / %v", step, cp.Timer.ID, errs[0], errs[1])
+	require.Equal(d.t, withoutLeases(claimed[0].Timers), withoutLeases(claimed[1].Timers), "step %d: complete %s: claimed", step, cp.Timer.ID)
+	require.Equal(d.t, claimed[0].Incident, claimed[1].Incident, "step %d: complete %s: incident claimed with", step, cp.Timer.ID)
 }
 
 // report applies a completion without a timer, as a delivery report does.

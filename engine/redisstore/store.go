@@ -35,10 +35,14 @@
 // Timers are a hash of records plus TimerShards sorted sets scored by when
 // each timer can next run (Unix milliseconds with the microseconds as a
 // fraction: its due time, or its lease end while claimed), a timer's shard
-// chosen by a hash of its ID. Scores are rounded up to the microsecond, so a
-// timer is never claimed before its time and NextDue may be up to a
-// microsecond later than the timer's own time. The shard count is fixed
-// when the deployment is created. Events are listed, and old incidents and
+// chosen by a hash of its ID. Scores are rounded up to the microsecond, so
+// ClaimDue never claims a timer before its time and NextDue may be up to a
+// microsecond later than the timer's own time. A completion that claims
+// (CompleteAndClaim) does so in its own script, for the timers it creates
+// or brings forward scored at or before now rounded up, so that a timer it
+// makes due at now is claimed with it: a new incident's page is claimed by
+// its escalation's completion, with no script (and no fsync) of its own.
+// The shard count is fixed when the deployment is created. Events are listed, and old incidents and
 // events purged, by times kept to the millisecond, rounded down (Purge never
 // removes what happened in the millisecond of its cutoff).
 //

@@ -108,50 +108,99 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 		return nil, err
 	}
 	items, _ := v.([]any)
+	timers, err := decodeTimers(items)
+	if err != nil {
+		return nil, fmt.Errorf("claim due timers: %w", err)
+	}
+	return timers, nil
+}
+
+// Complete finishes a claimed timer, or takes a report from outside, and
+// applies what was decided (complete.lua).
+func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
+	_, err := s.CompleteAndClaim(ctx, now, cp, 0)
+	return err
+}
+
+// CompleteAndClaim is Complete, claiming for lease the timers the
+// completion makes due at now, in the same script (complete.lua).
+func (s *Store) CompleteAndClaim(ctx context.Context, now time.Time, cp engine.Completion, lease time.Duration) (engine.Claimed, error) {
+	args, err := completeArgs(now, &cp, lease)
+	if err != nil {
+		return engine.Claimed{}, err
+	}
+	op := "complete " + cmp.Or(cp.Timer.ID, cp.Incident)
+	v, err := s.run(ctx, scriptComplete, op, args...)
+	if err != nil {
+		return engine.Claimed{}, err
+	}
+	answer, _ := v.([]any)
+	status := ""
+	if len(answer) > 0 {
+		status, _ = answer[0].(string)
+	}
+	switch {
+	case status == "ok" && len(answer) == 1:
+		return engine.Claimed{}, nil
+	case status == "ok":
+		claimed, err := decodeClaimed(completionKey(&cp), answer[1], answer[2:])
+		if err != nil {
+			return engine.Claimed{}, fmt.Errorf("%s: %w", op, err)
+		}
+		return claimed, nil
+	case status == "lease_lost":
+		return engine.Claimed{}, fmt.Errorf("complete %s: lease lost: %w", cp.Timer.ID, engine.ErrStale)
+	case status == "moved_on":
+		return engine.Claimed{}, fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
+	}
+	return engine.Claimed{}, fmt.Errorf("%s: unexpected answer %v", op, v)
+}
+
+// decodeClaimed reads what complete.lua claimed: the snapshot of incident
+// key and the timers.
+func decodeClaimed(key string, snap any, timers []any) (engine.Claimed, error) {
+	inc, ok, err := decodeIncident(key, snap)
+	if err != nil {
+		return engine.Claimed{}, err
+	}
+	out := engine.Claimed{}
+	if out.Timers, err = decodeTimers(timers); err != nil {
+		return engine.Claimed{}, err
+	}
+	if ok {
+		out.Incident = &inc
+	}
+	return out, nil
+}
+
+// decodeTimers decodes the timers a script answered as JSON; none is nil.
+func decodeTimers(items []any) ([]engine.Timer, error) {
 	if len(items) == 0 {
 		return nil, nil
 	}
 	out := make([]engine.Timer, len(items))
 	for i, item := range items {
 		js, _ := item.(string)
+		var err error
 		if out[i], err = decodeTimer(js); err != nil {
-			return nil, fmt.Errorf("claim due timers: %w", err)
+			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// Complete finishes a claimed timer, or takes a report from outside, and
-// applies what was decided (complete.lua).
-func (s *Store) Complete(ctx context.Context, now time.Time, cp engine.Completion) error {
-	args, err := completeArgs(now, &cp)
-	if err != nil {
-		return err
-	}
-	v, err := s.run(ctx, scriptComplete, "complete "+cmp.Or(cp.Timer.ID, cp.Incident), args...)
-	if err != nil {
-		return err
-	}
-	switch v {
-	case "ok":
-		return nil
-	case "lease_lost":
-		return fmt.Errorf("complete %s: lease lost: %w", cp.Timer.ID, engine.ErrStale)
-	case "moved_on":
-		return fmt.Errorf("complete %s: incident moved on: %w", cp.Timer.ID, engine.ErrStale)
-	}
-	return fmt.Errorf("complete %s: unexpected answer %v", cp.Timer.ID, v)
-}
-
-// completeArgs lays out a completion as complete.lua reads it.
-func completeArgs(now time.Time, cp *engine.Completion) ([]any, error) {
+// completeArgs lays out a completion as complete.lua reads it, with the
+// lease of its claims (none when lease <= 0).
+func completeArgs(now time.Time, cp *engine.Completion, lease time.Duration) ([]any, error) {
 	t := &cp.Timer
-	key := cp.Incident
-	if t.ID != "" {
-		key = t.Incident
-	}
-	args := []any{t.ID, t.Lease, key, t.Gen, flag(cp.Fenced), flag(cp.Retrigger),
+	args := []any{t.ID, t.Lease, completionKey(cp), t.Gen, flag(cp.Fenced), flag(cp.Retrigger),
 		formatTime(cp.RetryAt), dueScore(cp.RetryAt), formatTime(now), dueScore(now)}
+	if lease > 0 {
+		until := now.Add(lease)
+		args = append(args, formatTime(until), dueScore(until), rand.Text())
+	} else {
+		args = append(args, "", 0, "")
+	}
 	if p := cp.Position; p != nil {
 		args = append(args, "1", p.Round, p.Step)
 	} else {
@@ -186,6 +235,14 @@ func completeArgs(now time.Time, cp *engine.Completion) ([]any, error) {
 		args = append(args, id)
 	}
 	return args, nil
+}
+
+// completionKey is the key of the incident a completion applies to.
+func completionKey(cp *engine.Completion) string {
+	if cp.Timer.ID != "" {
+		return cp.Timer.Incident
+	}
+	return cp.Incident
 }
 
 func flag(b bool) string {

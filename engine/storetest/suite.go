@@ -54,6 +54,10 @@ func Run(t *testing.T, f Factory) {
 		"incidents are filtered and paged":                          testIncidentFilters,
 		"purge removes old resolved incidents and events":           testPurge,
 		"open incidents are counted by priority":                    testOpenCounts,
+		"a completion claims the timers it makes due now":           testCompleteClaimsWhatItMakesDue,
+		"a completion claims the timers it brings forward":          testCompleteClaimsWhatItBringsForward,
+		"an ack timeout's completion claims its escalation":         testCompleteClaimsTheRetriggeredEscalation,
+		"a stale completion claims nothing":                         testStaleCompletionClaimsNothing,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) { test(t, f) })

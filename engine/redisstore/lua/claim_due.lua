@@ -24,12 +24,7 @@ local function claim(shard, id)
     redis.call('ZREM', shard, id)
     return
   end
-  local t = cjson.decode(json)
-  t.lease, t.lease_until, t.claims = token .. '-' .. (#out + 1), lease_until, (t.claims or 0) + 1
-  json = cjson.encode(t)
-  redis.call('HSET', K.timers, id, json)
-  redis.call('ZADD', shard, lease_score, id)
-  out[#out + 1] = json
+  out[#out + 1] = lease_timer(shard, id, cjson.decode(json), token .. '-' .. (#out + 1), lease_until, lease_score)
 end
 
 for i = 0, NSHARDS - 1 do

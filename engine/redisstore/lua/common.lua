@@ -75,6 +75,17 @@ local function put_timer(id, json, score)
   redis.call('ZADD', shard_key(id), score, id)
 end
 
+-- lease_timer claims timer t (decoded) of shard: a lease token, the lease
+-- end and one more claim, and rescheduled to the lease end, when it can be
+-- claimed again unless completed before. It returns the timer's JSON.
+local function lease_timer(shard, id, t, token, lease_until, lease_score)
+  t.lease, t.lease_until, t.claims = token, lease_until, (t.claims or 0) + 1
+  local json = cjson.encode(t)
+  redis.call('HSET', K.timers, id, json)
+  redis.call('ZADD', shard, lease_score, id)
+  return json
+end
+
 local function remove_timer(id)
   redis.call('HDEL', K.timers, id)
   redis.call('ZREM', shard_key(id), id)

@@ -6,7 +6,10 @@
 -- first step now), the escalation position, timeline entries, pages (a
 -- pending page never replaces a recorded one), new timers (none for a page
 -- recorded before this completion, none whose ID exists) and timers brought
--- forward to now.
+-- forward to now. With a lease end given, it then claims, as claim_due.lua
+-- does, the timers it created (a retrigger's escalation included) and those
+-- it was asked to bring forward that are due at now (scored at or before
+-- now's due score) and not claimed.
 --
 -- KEYS: common.lua's.
 -- ARGV: common.lua's head, then
@@ -18,18 +21,27 @@
 --   [HEAD+7] retry due time, as Go writes times ('' for no retry)
 --   [HEAD+8] retry due score (rounded up)
 --   [HEAD+9] now, as Go writes times  [HEAD+10] now as a due score
---   [HEAD+11] '1' to set the position, [HEAD+12] round, [HEAD+13] step
---   [HEAD+14] number of entries, then each entry (engine.Entry as JSON),
+--   [HEAD+11] lease end of the claims, as Go writes times ('' to claim nothing)
+--   [HEAD+12] lease end as a due score (rounded up)
+--   [HEAD+13] lease token base: claim i (from 1) gets lease base .. '-' .. i
+--   [HEAD+14] '1' to set the position, [HEAD+15] round, [HEAD+16] step
+--   [HEAD+17] number of entries, then each entry (engine.Entry as JSON),
 --   then the number of pages, then per page: key, person, status, JSON,
 --   then the number of timers, then per timer: ID, kind, due score, JSON,
 --   then the number of timers to bring forward, then their IDs.
--- Returns: 'ok'; 'lease_lost' (nothing changed); 'moved_on' (the fenced
---          incident moved on: only the timer was removed or rescheduled).
+-- Returns: {'ok'} when it claimed nothing; {'ok', incident, claimed
+--          timers as JSON...} when it claimed some, incident being
+--          common.lua's snapshot as the completion left it; {'lease_lost'}
+--          (nothing changed); {'moved_on'} (the fenced incident moved on:
+--          only the timer was removed or rescheduled).
 
 local id, lease, key, gen = ARGV[HEAD + 1], ARGV[HEAD + 2], ARGV[HEAD + 3], ARGV[HEAD + 4]
 local fenced, retrigger = ARGV[HEAD + 5] == '1', ARGV[HEAD + 6] == '1'
 local retry_due, retry_score = ARGV[HEAD + 7], ARGV[HEAD + 8]
 local now, now_score = ARGV[HEAD + 9], ARGV[HEAD + 10]
+local lease_until, lease_score, token = ARGV[HEAD + 11], ARGV[HEAD + 12], ARGV[HEAD + 13]
+-- made lists the IDs of the timers created or brought forward, to claim.
+local made = {}
 
 -- finish removes the claimed timer, or reschedules it for a retry; false
 -- when the lease is lost.
@@ -68,6 +80,7 @@ local function trigger_again(k)
   local new_gen = redis.call('HINCRBY', k.fields, 'gen', 1)
   local esc = ESC_PREFIX .. key
   put_timer(esc, timer_json(esc, 'escalate', key, new_gen, now), now_score)
+  made[#made + 1] = esc
 end
 
 -- record_page adds or updates a page, and notes a sent one as the person's
@@ -127,26 +140,53 @@ local function apply(k, o)
     local t = timers_at + 1 + i * 4
     if not recorded[i] and redis.call('HEXISTS', K.timers, ARGV[t]) == 0 then
       put_timer(ARGV[t], ARGV[t + 3], ARGV[t + 2])
+      made[#made + 1] = ARGV[t]
     end
   end
   for i = 1, tonumber(ARGV[forward_at]) do
     bring_forward(ARGV[forward_at + i])
+    made[#made + 1] = ARGV[forward_at + i]
+  end
+end
+
+-- claim_made claims the timers of made that are due at now and not
+-- claimed, each once, adding them to out as JSON.
+local function claim_made(out)
+  for i, timer_id in ipairs(made) do
+    local json = redis.call('HGET', K.timers, timer_id)
+    local t = json and cjson.decode(json)
+    local shard = shard_key(timer_id)
+    local score = t and (t.lease or '') == '' and redis.call('ZSCORE', shard, timer_id)
+    if score and tonumber(score) <= tonumber(now_score) then
+      out[#out + 1] = lease_timer(shard, timer_id, t, token .. '-' .. i, lease_until, lease_score)
+    end
   end
 end
 
 if id ~= '' and not finish() then
-  return 'lease_lost'
+  return {'lease_lost'}
 end
 local k = incident_keys(key)
 local fields = redis.call('HMGET', k.fields, 'state', 'gen')
 if not fields[1] then
-  return 'ok'
+  return {'ok'}
 end
 if not fence_holds(fields[1], fields[2]) then
-  return 'moved_on'
+  return {'moved_on'}
 end
 if retrigger then
   trigger_again(k)
 end
-apply(k, HEAD + 11)
-return 'ok'
+apply(k, HEAD + 14)
+local claimed = {}
+if lease_until ~= '' then
+  claim_made(claimed)
+end
+if #claimed == 0 then
+  return {'ok'}
+end
+local answer = {'ok', snapshot(key)}
+for _, json in ipairs(claimed) do
+  answer[#answer + 1] = json
+end
+return answer

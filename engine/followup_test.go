@@ -1,0 +1,126 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// claimLog is a store that records the timers ClaimDue hands out and the
+// incidents read, and calls onClaim (when set) with "claim_due" or
+// "complete" each time ClaimDue or a completion has claimed timers.
+type claimLog struct {
+	engine.Store
+	onClaim func(op string)
+	mu      sync.Mutex
+	claimed []string
+	read    []string
+}
+
+func (s *claimLog) Incident(ctx context.Context, key string) (engine.Incident, error) {
+	s.mu.Lock()
+	s.read = append(s.read, key)
+	s.mu.Unlock()
+	return s.Store.Incident(ctx, key)
+}
+
+func (s *claimLog) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
+	timers, err := s.Store.ClaimDue(ctx, now, lease, max)
+	s.mu.Lock()
+	for _, t := range timers {
+		s.claimed = append(s.claimed, t.ID)
+	}
+	s.mu.Unlock()
+	if len(timers) > 0 && s.onClaim != nil {
+		s.onClaim("claim_due")
+	}
+	return timers, err
+}
+
+func (s *claimLog) CompleteAndClaim(ctx context.Context, now time.Time, c engine.Completion, lease time.Duration) (engine.Claimed, error) {
+	claimed, err := s.Store.CompleteAndClaim(ctx, now, c, lease)
+	if len(claimed.Timers) > 0 && s.onClaim != nil {
+		s.onClaim("complete")
+	}
+	return claimed, err
+}
+
+func (s *claimLog) claimedByClaimDue() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.claimed...)
+}
+
+func (s *claimLog) incidentsRead() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.read...)
+}
+
+// A new incident's page comes back claimed from its escalation's
+// completion, with the incident, and is sent at once: only the escalation
+// is claimed from the store, and only for it is the incident read.
+func TestEscalationPagesAreSentWithoutClaimingThemAgain(t *testing.T) {
+	ctx := context.Background()
+	provider := &hangingProvider{}
+	log := &claimLog{}
+	eng, store, _ := wrappedEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+		func(s engine.Store) engine.Store { log.Store = s; return log })
+
+	_, err := eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
+	require.NoError(t, err)
+	ran, err := eng.RunDue(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 2, ran, "the escalation and its page")
+	assert.Equal(t, 1, provider.sentTo("+15550000001"))
+	assert.Equal(t, []string{"esc/INC-1"}, log.claimedByClaimDue())
+	assert.Equal(t, []string{"INC-1"}, log.incidentsRead())
+	inc, err := store.Incident(ctx, "INC-1")
+	require.NoError(t, err)
+	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
+	require.True(t, ok)
+	assert.Equal(t, engine.PageSent, page.Status)
+}
+
+// What RunDue has claimed runs to its end when RunDue is cancelled: the
+// escalation it claimed from the store, and the step's two pages that the
+// escalation's completion claimed, which wait in the queue for the one
+// worker. Each person is paged once.
+func TestCancelledRunDueRunsWhatItClaimed(t *testing.T) {
+	for _, cancelAt := range []string{"claim_due", "complete"} {
+		t.Run("cancelled at "+cancelAt, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			provider := &hangingProvider{}
+			log := &claimLog{onClaim: func(op string) {
+				if op == cancelAt {
+					cancel()
+				}
+			}}
+			eng, store, _ := wrappedEngine(t, engine.Options{Workers: 1,
+				Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+				func(s engine.Store) engine.Store { log.Store = s; return log })
+
+			_, err := eng.Ingest(ctx, engine.Source{Integration: "am"}, []engine.Alert{alert("gamma", "fp1")})
+			require.NoError(t, err)
+			ran, err := eng.RunDue(ctx)
+			require.ErrorIs(t, err, context.Canceled)
+			assert.Equal(t, 3, ran, "the escalation and both pages")
+			assert.Equal(t, 1, provider.sentTo("+15550000001"))
+			assert.Equal(t, 1, provider.sentTo("+15550000002"))
+			assert.Equal(t, []string{"esc/INC-1"}, log.claimedByClaimDue())
+			inc, err := store.Incident(context.Background(), "INC-1")
+			require.NoError(t, err)
+			require.Len(t, inc.Pages, 2)
+			for _, p := range inc.Pages {
+				assert.Equal(t, engine.PageSent, p.Status, p.Key)
+			}
+		})
+	}
+}

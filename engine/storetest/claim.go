@@ -1,0 +1,135 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/klaxonhq/klaxon/engine"
+)
+
+// lease is the lease of the suite's claims.
+const lease = 10 * time.Second
+
+// testCompleteClaimsWhatItMakesDue: the page timer an escalation creates
+// due now comes back claimed, as ClaimDue would have claimed it, with the
+// incident as the escalation left it; the escalation it schedules for
+// later does not. The claim holds until its lease ends, across a restart.
+func testCompleteClaimsWhatItMakesDue(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
+	sms, voice := "page/INC-1/g1/r0/s0/alice/sms", "page/INC-1/g1/r0/s0/alice/voice"
+	esc := claimOne(t, s, T0, "esc/INC-1")
+	smsTimer := engine.Timer{ID: sms, Kind: engine.TimerPage, Incident: "INC-1", Gen: esc.Gen, Due: T0,
+		Person: "alice", Channel: engine.ChannelSMS}
+	got, err := s.CompleteAndClaim(ctx, T0, engine.Completion{Timer: esc, Fenced: true,
+		Position: &engine.Position{Step: 1},
+		Pages: []engine.Page{
+			{Key: sms, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: T0},
+			{Key: voice, Person: "alice", Channel: engine.ChannelVoice, Status: engine.PagePending, At: T0.Add(2 * time.Minute)},
+		},
+		Timers: []engine.Timer{smsTimer,
+			{ID: voice, Kind: engine.TimerPage, Incident: "INC-1", Gen: esc.Gen, Due: T0.Add(2 * time.Minute),
+				Person: "alice", Channel: engine.ChannelVoice},
+			{ID: "esc/INC-1", Kind: engine.TimerEscalate, Incident: "INC-1", Gen: esc.Gen, Due: T0.Add(5 * time.Minute), Step: 1},
+		}}, lease)
+	require.NoError(t, err)
+	claimed := got.Timers
+	require.Len(t, claimed, 1, "only the timer due now")
+	want := smsTimer
+	want.Claims, want.Lease, want.LeaseUntil = 1, claimed[0].Lease, T0.Add(lease)
+	assert.Equal(t, want, normalize(claimed[0]))
+	assert.NotEmpty(t, claimed[0].Lease)
+	inc := incident(t, s, "INC-1")
+	assert.Equal(t, 1, inc.Step, "the completion applied")
+	require.NotNil(t, got.Incident)
+	assert.Equal(t, inc, *got.Incident, "the incident as the completion left it")
+
+	if f.Reopen != nil {
+		s = f.Reopen(t, s)
+	}
+	assert.Empty(t, claim(t, s, T0), "the claim is held")
+	assert.Empty(t, claim(t, s, T0.Add(lease-time.Second)), "held while the lease lasts")
+	next, ok, err := s.NextDue(ctx)
+	require.NoError(t, err)
+	require.True(t, ok)
+	assert.Equal(t, T0.Add(lease), next.UTC())
+	again := claimOne(t, s, T0.Add(lease), sms)
+	assert.Equal(t, 2, again.Claims, "claimed once by the completion, once after its lease")
+	assert.NotEqual(t, claimed[0].Lease, again.Lease)
+}
+
+// testCompleteClaimsWhatItBringsForward: a failover's completion hands back
+// claimed the timer it brings forward to now, which its holder completes
+// with that lease; a timer another holder has claimed is left to it.
+func testCompleteClaimsWhatItBringsForward(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
+	sms, email, voice := "page/INC-1/g1/r0/s0/alice/sms", "page/INC-1/g1/r0/s0/alice/email", "page/INC-1/g1/r0/s0/alice/voice"
+	esc := claimOne(t, s, T0, "esc/INC-1")
+	page := func(id string, ch engine.Channel, due time.Time) engine.Timer {
+		return engine.Timer{ID: id, Kind: engine.TimerPage, Incident: "INC-1", Gen: esc.Gen, Due: due, Person: "alice", Channel: ch}
+	}
+	require.NoError(t, s.Complete(ctx, T0, engine.Completion{Timer: esc, Fenced: true, Timers: []engine.Timer{
+		page(sms, engine.ChannelSMS, T0), page(email, engine.ChannelEmail, T0), page(voice, engine.ChannelVoice, T0.Add(2*time.Minute))}}))
+	held := claim(t, s, T0)
+	require.Len(t, held, 2, "the SMS and the email")
+	smsTimer := held[0]
+	if smsTimer.ID != sms {
+		smsTimer = held[1]
+	}
+
+	at := T0.Add(time.Second)
+	got, err := s.CompleteAndClaim(ctx, at, engine.Completion{Timer: smsTimer,
+		DueNow: []string{voice, email, "page/none"}}, lease)
+	require.NoError(t, err)
+	claimed := got.Timers
+	require.Len(t, claimed, 1, "the voice page; the email is someone else's claim")
+	want := page(voice, engine.ChannelVoice, at)
+	want.Claims, want.Lease, want.LeaseUntil = 1, claimed[0].Lease, at.Add(lease)
+	assert.Equal(t, want, normalize(claimed[0]))
+	assert.Empty(t, claim(t, s, at))
+	got, err = s.CompleteAndClaim(ctx, at, engine.Completion{Timer: claimed[0]}, lease)
+	require.NoError(t, err, "the claim's lease holds")
+	assert.Equal(t, engine.Claimed{}, got, "nothing made due, nothing claimed")
+	after := claim(t, s, at.Add(lease))
+	require.Len(t, after, 1, "the voice page is done")
+	assert.Equal(t, email, after[0].ID, "the email, its first lease over")
+}
+
+// testCompleteClaimsTheRetriggeredEscalation: an ack timeout's completion
+// hands back claimed the escalation it makes due at once.
+func testCompleteClaimsTheRetriggeredEscalation(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
+	acked, err := s.Acknowledge(ctx, T0, "INC-1", alice, time.Minute)
+	require.NoError(t, err)
+	at := T0.Add(time.Minute)
+	tm := claimOne(t, s, at, "esc/INC-1")
+	got, err := s.CompleteAndClaim(ctx, at, engine.Completion{Timer: tm, Retrigger: true}, lease)
+	require.NoError(t, err)
+	require.Len(t, got.Timers, 1)
+	assert.Equal(t, engine.Timer{ID: "esc/INC-1", Kind: engine.TimerEscalate, Incident: "INC-1", Gen: acked.Gen + 1,
+		Due: at, Claims: 1, Lease: got.Timers[0].Lease, LeaseUntil: at.Add(lease)}, normalize(got.Timers[0]))
+	require.NotNil(t, got.Incident)
+	assert.Equal(t, engine.StateTriggered, got.Incident.State)
+	assert.Equal(t, acked.Gen+1, got.Incident.Gen)
+	assert.Empty(t, claim(t, s, at))
+}
+
+// testStaleCompletionClaimsNothing: a fenced completion refused as stale
+// creates nothing, so claims nothing.
+func testStaleCompletionClaimsNothing(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
+	tm := claim(t, s, T0)[0]
+	_, err := s.Acknowledge(ctx, T0, "INC-1", alice, 0)
+	require.NoError(t, err)
+	page := engine.Timer{ID: "page/x", Kind: engine.TimerPage, Incident: "INC-1", Gen: tm.Gen, Due: T0}
+	got, err := s.CompleteAndClaim(ctx, T0, engine.Completion{Timer: tm, Fenced: true, Timers: []engine.Timer{page}}, lease)
+	require.ErrorIs(t, err, engine.ErrStale)
+	assert.Equal(t, engine.Claimed{}, got)
+	assert.Empty(t, claim(t, s, T0.Add(time.Hour)))
+}
