@@ -13,6 +13,9 @@ import (
 // transaction, every interval or once the writes it holds pass a size. The
 // same transaction records the segment of the last frame it copied as the
 // one the log is replayed from; the segments before it are then removed.
+// When checkpoints fall behind, so that the records held for them pass
+// heldFactor times the size, the writer waits for the checkpoint in
+// progress: the disk's pace, not memory, then bounds the pace of changes.
 type checkpointer struct {
 	db       *bbolt.DB
 	dir      string
@@ -23,8 +26,11 @@ type checkpointer struct {
 	mu      sync.Mutex
 	pending map[recordKey]copyWrite
 	bytes   int
-	seg     uint64 // the segment of the last frame in pending
-	removed uint64 // the segments below it are removed
+	copying int        // the bytes of the checkpoint in progress
+	copied  *sync.Cond // a checkpoint ended
+	ended   bool       // no checkpoint is coming: stop waiting for one
+	seg     uint64     // the segment of the last frame in pending
+	removed uint64     // the segments below it are removed
 	// broken is set when a checkpoint failed: its writes are in the log
 	// alone, so the log is never cut again until Open replays it.
 	broken bool
@@ -38,32 +44,52 @@ func newCheckpointer(db *bbolt.DB, dir string, seg uint64, every time.Duration, 
 	c := &checkpointer{db: db, dir: dir, every: every, maxBytes: maxBytes, fail: fail,
 		pending: map[recordKey]copyWrite{}, seg: seg, removed: seg,
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
+	c.copied = sync.NewCond(&c.mu)
 	c.done.Go(c.run)
 	return c
 }
 
-// add takes the writes of a frame now in segment seg.
+// heldFactor bounds the records held for checkpoints, as a multiple of the
+// size that starts one.
+const heldFactor = 16
+
+// add takes the writes of a frame now in segment seg. It returns once the
+// records held for checkpoints are within their bound.
 func (c *checkpointer) add(writes []write, seg uint64) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	for i := range writes {
 		wr := &writes[i]
 		c.pending[keyOf(wr)] = copyWrite{bucket: wr.bucket, key: wr.key, data: wr.data, remove: wr.value == nil}
 		c.bytes += len(wr.key) + len(wr.data)
 	}
 	c.seg = seg
-	full := c.bytes >= c.maxBytes
-	c.mu.Unlock()
-	if full {
-		select {
-		case c.kick <- struct{}{}:
-		default:
-		}
+	if c.bytes >= c.maxBytes {
+		c.start()
+	}
+	for c.bytes+c.copying >= heldFactor*c.maxBytes && !c.ended {
+		c.start()
+		c.copied.Wait()
+	}
+}
+
+// start asks for a checkpoint now.
+func (c *checkpointer) start() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
 	}
 }
 
 func (c *checkpointer) run() {
 	tick := time.NewTicker(c.every)
 	defer tick.Stop()
+	defer func() {
+		c.mu.Lock()
+		c.ended = true
+		c.copied.Broadcast()
+		c.mu.Unlock()
+	}()
 	for {
 		select {
 		case <-tick.C:
@@ -100,8 +126,14 @@ func (c *checkpointer) checkpoint(from uint64) error {
 func (c *checkpointer) copyPending(from uint64) error {
 	c.mu.Lock()
 	pending, seg := c.pending, c.seg
-	c.pending, c.bytes = map[recordKey]copyWrite{}, 0
+	c.pending, c.copying, c.bytes = map[recordKey]copyWrite{}, c.bytes, 0
 	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.copying = 0
+		c.copied.Broadcast()
+		c.mu.Unlock()
+	}()
 	if c.broken {
 		return nil
 	}

@@ -3,7 +3,9 @@ package embedded
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -282,4 +284,41 @@ func FuzzReadFrames(f *testing.F) {
 		assert.Equal(t, key, string(last.key))
 		assert.Equal(t, string(value), string(last.value))
 	})
+}
+
+// When checkpoints fall behind, the writer waits for the one in progress
+// rather than hold ever more records in memory, and goes on once it ends.
+func TestTheWriterWaitsForACheckpointThatFallsBehind(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{CheckpointEvery: time.Hour, CheckpointBytes: 64})
+	require.NoError(t, err)
+	defer s.Close()
+	c := s.writer.ckpt
+	blocker, err := s.db.Begin(true) // the checkpoint cannot write until it ends
+	require.NoError(t, err)
+	release := sync.OnceValue(blocker.Rollback)
+	defer release()
+
+	record := func(k string) []write {
+		return encodedWrites(write{bucket: bucketLastPaged, key: k, value: "INC-1"})
+	}
+	c.add(record("first"), 1) // starts a checkpoint, which waits for the file
+	added := make(chan struct{})
+	go func() {
+		defer close(added)
+		for i := range heldFactor * 64 / 10 {
+			c.add(record(fmt.Sprintf("p%04d", i)), 1)
+		}
+	}()
+	select {
+	case <-added:
+		t.Fatal("the writer went on past the bound while the checkpoint could not write")
+	case <-time.After(50 * time.Millisecond):
+	}
+	require.NoError(t, release())
+	<-added
+	c.mu.Lock()
+	held := c.bytes + c.copying
+	c.mu.Unlock()
+	assert.Less(t, held, heldFactor*64)
 }
