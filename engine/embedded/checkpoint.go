@@ -50,8 +50,10 @@ func newCheckpointer(db *bbolt.DB, dir string, seg uint64, every time.Duration, 
 }
 
 // heldFactor bounds the records held for checkpoints, as a multiple of the
-// size that starts one.
-const heldFactor = 16
+// size that starts one: 256 MiB by default, so that a burst of changes (an
+// alert storm's incidents and pages) goes at the log's pace, and only a
+// sustained one at the data file's.
+const heldFactor = 64
 
 // add takes the writes of a frame now in segment seg. It returns once the
 // records held for checkpoints are within their bound.
