@@ -155,12 +155,12 @@ func TestATornLastSegmentOpensWithWhatWasWhole(t *testing.T) {
 	dir := t.TempDir()
 	s := uncopiedStore(t, dir)
 	ingestOne(t, s, "fp1")
-	seg := s.writer.log.seg
+	seg, end := s.writer.log.seg, s.writer.log.size
 	crash(t, s)
 	path := segmentPath(dir, seg)
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	require.NoError(t, err)
-	_, err = f.Write(appendFrame(nil, encodedWrites(write{bucket: bucketMeta, key: "x", value: "y"}))[:10])
+	_, err = f.WriteAt(appendFrame(nil, encodedWrites(write{bucket: bucketMeta, key: "x", value: "y"}))[:10], end)
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 
@@ -174,6 +174,32 @@ func TestATornLastSegmentOpensWithWhatWasWhole(t *testing.T) {
 	for _, fp := range []string{"fp1", "fp2"} {
 		_, err := last.Alert(context.Background(), "am/"+fp)
 		assert.NoError(t, err, fp)
+	}
+}
+
+// Segments are made as zeros in advance: the zeros after a segment's last
+// frame, and a segment made but never written, are no damage.
+func TestZerosAfterTheFramesAreTheSegmentsEnd(t *testing.T) {
+	dir := t.TempDir()
+	log, err := openWAL(dir, 1, 64)
+	require.NoError(t, err)
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		_, err := log.append(encodedWrites(write{bucket: bucketLastPaged, key: k, value: "INC-1"}))
+		require.NoError(t, err)
+	}
+	require.NoError(t, log.close())
+	segs, err := segments(dir)
+	require.NoError(t, err)
+	require.Greater(t, len(segs), 2, "the frames span segments")
+	first, err := os.ReadFile(segmentPath(dir, 1))
+	require.NoError(t, err)
+	require.Equal(t, byte(0), first[len(first)-1], "the first segment ends in zeros")
+
+	s := reopen(t, dir)
+	for _, k := range []string{"a", "b", "c", "d", "e"} {
+		got, err := s.LastPaged(context.Background(), k)
+		require.NoError(t, err)
+		assert.Equal(t, "INC-1", got, k)
 	}
 }
 
