@@ -73,11 +73,7 @@ func (s *Store) transition(ctx context.Context, script *redis.Script, op, key st
 	if err != nil {
 		return engine.Incident{}, err
 	}
-	answer, _ := v.([]any)
-	status := ""
-	if len(answer) > 0 {
-		status, _ = answer[0].(string)
-	}
+	answer, status := statusAnswer(v)
 	switch {
 	case status == "not_found":
 		return engine.Incident{}, fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
@@ -92,6 +88,16 @@ func (s *Store) transition(ctx context.Context, script *redis.Script, op, key st
 		return inc, fmt.Errorf("%s %s: %w", op, key, engine.ErrWrongState)
 	}
 	return inc, nil
+}
+
+// statusAnswer reads a script's answer that starts with a status word:
+// the whole answer, and the status ("" when there is none).
+func statusAnswer(v any) (answer []any, status string) {
+	answer, _ = v.([]any)
+	if len(answer) > 0 {
+		status, _ = answer[0].(string)
+	}
+	return answer, status
 }
 
 // ClaimDue claims up to max due timers for lease (claim_due.lua), visiting
@@ -134,11 +140,7 @@ func (s *Store) CompleteAndClaim(ctx context.Context, now time.Time, cp engine.C
 	if err != nil {
 		return engine.Claimed{}, err
 	}
-	answer, _ := v.([]any)
-	status := ""
-	if len(answer) > 0 {
-		status, _ = answer[0].(string)
-	}
+	answer, status := statusAnswer(v)
 	switch {
 	case status == "ok" && len(answer) == 1:
 		return engine.Claimed{}, nil
