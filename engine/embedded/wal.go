@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -388,20 +389,21 @@ func replayLog(db *bbolt.DB, dir string) (uint64, error) {
 			}
 		}
 		next = max(walFrom(tx), 1)
-		var replay []uint64
+		// torn is the damage of the first segment to end in something
+		// but zeros: no damage if no later segment holds anything.
+		var torn error
 		for _, seg := range segs {
-			if seg >= next {
-				replay = append(replay, seg)
+			if seg < next {
+				continue
 			}
-		}
-		last, err := lastWritten(dir, replay)
-		if err != nil {
-			return err
-		}
-		for _, seg := range replay {
-			if err := replaySegment(tx, dir, seg, seg == last); err != nil {
+			written, damage, err := replaySegment(tx, dir, seg)
+			if err != nil {
 				return err
 			}
+			if torn != nil && written {
+				return torn
+			}
+			torn = cmp.Or(torn, damage)
 			next = seg + 1
 		}
 		return putWALFrom(tx, next)
@@ -415,21 +417,6 @@ func replayLog(db *bbolt.DB, dir string) (uint64, error) {
 	return next, nil
 }
 
-// lastWritten returns the last of segs that holds anything but zeros; 0
-// when none does.
-func lastWritten(dir string, segs []uint64) (uint64, error) {
-	for i := len(segs) - 1; i >= 0; i-- {
-		data, err := os.ReadFile(segmentPath(dir, segs[i]))
-		if err != nil {
-			return 0, fmt.Errorf("read log segment: %w", err)
-		}
-		if !allZero(data) {
-			return segs[i], nil
-		}
-	}
-	return 0, nil
-}
-
 func allZero(b []byte) bool {
 	for _, c := range b {
 		if c != 0 {
@@ -439,14 +426,15 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// replaySegment applies one segment's frames to tx. What follows its last
-// whole frame must be zeros, unless it is the last segment written, whose
-// end may be torn.
-func replaySegment(tx *bbolt.Tx, dir string, seg uint64, last bool) error {
+// replaySegment applies one segment's frames to tx, and reports whether it
+// holds anything but zeros. What follows its last whole frame must be
+// zeros; if not, it returns that as damage, which only the last segment
+// written may have (its end torn by a crash).
+func replaySegment(tx *bbolt.Tx, dir string, seg uint64) (written bool, damage, err error) {
 	path := segmentPath(dir, seg)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read log segment: %w", err)
+		return false, nil, fmt.Errorf("read log segment: %w", err)
 	}
 	var applied error
 	off, err := readFrames(data, func(r walRecord) error {
@@ -454,12 +442,12 @@ func replaySegment(tx *bbolt.Tx, dir string, seg uint64, last bool) error {
 		return applied
 	})
 	if applied != nil {
-		return applied
+		return false, nil, applied
 	}
-	if err != nil && !last && !allZero(data[off:]) {
-		return fmt.Errorf("log segment %s is damaged at offset %d: %w", filepath.Base(path), off, err)
+	if err != nil && !allZero(data[off:]) {
+		return true, fmt.Errorf("log segment %s is damaged at offset %d: %w", filepath.Base(path), off, err), nil
 	}
-	return nil
+	return off > 0, nil, nil
 }
 
 // removeSegments removes the listed segments below before.
