@@ -24,7 +24,7 @@ type checkpointer struct {
 	fail     func(error)
 
 	mu      sync.Mutex
-	pending map[recordKey]copyWrite
+	pending map[recordKey]walRecord
 	bytes   int
 	copying int        // the bytes of the checkpoint in progress
 	copied  *sync.Cond // a checkpoint ended
@@ -42,7 +42,7 @@ type checkpointer struct {
 
 func newCheckpointer(db *bbolt.DB, dir string, seg uint64, every time.Duration, maxBytes int, fail func(error)) *checkpointer {
 	c := &checkpointer{db: db, dir: dir, every: every, maxBytes: maxBytes, fail: fail,
-		pending: map[recordKey]copyWrite{}, seg: seg, removed: seg,
+		pending: map[recordKey]walRecord{}, seg: seg, removed: seg,
 		kick: make(chan struct{}, 1), stop: make(chan struct{})}
 	c.copied = sync.NewCond(&c.mu)
 	c.done.Go(c.run)
@@ -62,7 +62,7 @@ func (c *checkpointer) add(writes []write, seg uint64) {
 	defer c.mu.Unlock()
 	for i := range writes {
 		wr := &writes[i]
-		c.pending[keyOf(wr)] = copyWrite{bucket: wr.bucket, key: wr.key, data: wr.data, remove: wr.value == nil}
+		c.pending[keyOf(wr)] = wr.record()
 		c.bytes += len(wr.key) + len(wr.data)
 	}
 	c.seg = seg
@@ -128,7 +128,7 @@ func (c *checkpointer) checkpoint(from uint64) error {
 func (c *checkpointer) copyPending(from uint64) error {
 	c.mu.Lock()
 	pending, seg := c.pending, c.seg
-	c.pending, c.copying, c.bytes = map[recordKey]copyWrite{}, c.bytes, 0
+	c.pending, c.copying, c.bytes = map[recordKey]walRecord{}, c.bytes, 0
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -166,20 +166,4 @@ func (c *checkpointer) copyPending(from uint64) error {
 	}
 	c.removed = seg
 	return nil
-}
-
-// copyWrite is the latest write of one record, to be copied.
-type copyWrite struct {
-	bucket []byte
-	key    string
-	data   []byte
-	remove bool
-}
-
-func (w copyWrite) apply(tx *bbolt.Tx) error {
-	b := tx.Bucket(w.bucket)
-	if w.remove {
-		return b.Delete([]byte(w.key))
-	}
-	return b.Put([]byte(w.key), w.data)
 }

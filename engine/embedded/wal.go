@@ -65,7 +65,7 @@ var (
 // walRecord is one record a frame puts or deletes.
 type walRecord struct {
 	bucket []byte
-	key    []byte
+	key    string
 	value  []byte // nil: delete
 }
 
@@ -73,9 +73,9 @@ type walRecord struct {
 func (r walRecord) apply(tx *bbolt.Tx) error {
 	b := tx.Bucket(r.bucket)
 	if r.value == nil {
-		return b.Delete(r.key)
+		return b.Delete([]byte(r.key))
 	}
-	return b.Put(r.key, r.value)
+	return b.Put([]byte(r.key), r.value)
 }
 
 // bucketCode returns the op byte naming bucket.
@@ -166,11 +166,12 @@ func parseRecords(p []byte) ([]walRecord, error) {
 		if code < 1 || code > len(walBuckets) {
 			return nil, fmt.Errorf("record names no bucket (op %#x)", op)
 		}
-		r := walRecord{bucket: walBuckets[code-1]}
+		var key []byte
 		var err error
-		if r.key, p, err = readBytes(p[1:]); err != nil {
+		if key, p, err = readBytes(p[1:]); err != nil {
 			return nil, fmt.Errorf("record key: %w", err)
 		}
+		r := walRecord{bucket: walBuckets[code-1], key: string(key)}
 		if op&walDelete == 0 {
 			if r.value, p, err = readBytes(p); err != nil {
 				return nil, fmt.Errorf("record value: %w", err)

@@ -46,10 +46,10 @@ func TestFramesReadBackWhatWasWritten(t *testing.T) {
 	assert.Equal(t, len(frame), n)
 	require.Len(t, got, 4)
 	assert.Equal(t, bucketIncidents, got[0].bucket)
-	assert.Equal(t, "INC-1", string(got[0].key))
+	assert.Equal(t, "INC-1", got[0].key)
 	assert.JSONEq(t, `"disk full\u0000"`, string(mustField(t, got[0].value, "summary")))
-	assert.Equal(t, walRecord{bucket: bucketTimers, key: []byte("esc/INC-1")}, got[1], "a delete has no value")
-	assert.Equal(t, walRecord{bucket: bucketLastPaged, key: []byte("alice"), value: []byte{}}, got[2], "an empty value is not a delete")
+	assert.Equal(t, walRecord{bucket: bucketTimers, key: "esc/INC-1"}, got[1], "a delete has no value")
+	assert.Equal(t, walRecord{bucket: bucketLastPaged, key: "alice", value: []byte{}}, got[2], "an empty value is not a delete")
 	assert.Equal(t, "7", string(got[3].value))
 }
 
@@ -307,7 +307,7 @@ func FuzzReadFrames(f *testing.F) {
 		all, _, err := readAll(frame)
 		require.NoError(t, err)
 		last := all[len(all)-1]
-		assert.Equal(t, key, string(last.key))
+		assert.Equal(t, key, last.key)
 		assert.Equal(t, string(value), string(last.value))
 	})
 }

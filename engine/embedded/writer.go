@@ -276,6 +276,18 @@ func (w *writer) gather(first *flush) []*flush {
 	return batch
 }
 
+// record is the write as the log holds it; a put's value is never nil.
+func (wr *write) record() walRecord {
+	r := walRecord{bucket: wr.bucket, key: wr.key}
+	if wr.value != nil {
+		r.value = wr.data
+		if r.value == nil {
+			r.value = []byte{}
+		}
+	}
+	return r
+}
+
 // encode encodes the write's value, if it has one.
 func (wr *write) encode() {
 	switch v := wr.value.(type) {
