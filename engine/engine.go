@@ -62,6 +62,7 @@ type Engine struct {
 	rosters    atomic.Pointer[rosters.Set]
 	classifier atomic.Pointer[Classifier]
 	wake       chan struct{}
+	handoff    handoff
 }
 
 // New builds an engine from opts.
@@ -130,15 +131,15 @@ var defaultGroupBy = []string{"alertname"}
 
 // Ingest classifies alerts and records them durably. When it returns without
 // error every alert is stored; new incidents have their first escalation due
-// at once. An alert whose source reports it acknowledged acknowledges its
-// incident.
+// at once, already claimed for Run's workers while Run is running. An alert
+// whose source reports it acknowledged acknowledges its incident.
 func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]IngestResult, error) {
 	if len(alerts) == 0 {
 		return nil, nil
 	}
 	now := e.clock.Now()
 	batch, acks := e.classify(src, alerts, now)
-	results, err := e.store.Ingest(ctx, now, batch)
+	results, err := e.ingest(ctx, now, batch)
 	if err != nil {
 		return nil, fmt.Errorf("ingest %d alerts: %w", len(batch), err)
 	}
@@ -256,6 +257,7 @@ func (e *Engine) Wake() {
 // passes, or Wake is called, and returns when ctx is done and every timer it
 // started has finished.
 func (e *Engine) Run(ctx context.Context) error {
+	e.handoff.setOpen(true)
 	var purged time.Time
 	for {
 		if now := e.clock.Now(); now.Sub(purged) >= purgeEvery {
@@ -274,6 +276,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			// Run what Ingest claimed for this Run before it closed.
+			e.handoff.setOpen(false)
+			_, _ = e.RunDue(ctx)
 			return nil
 		case <-e.wake:
 		case <-e.clock.Until(wakeAt):
@@ -309,14 +314,15 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 // due now, and returns how many ran. Up to Workers timers run at once; a
 // worker that finishes takes the next claimed timer without waiting for
 // the others. The timers a completion claims as it makes them due (the
-// pages of an escalation step) are queued and started before any more are
-// claimed from the store. A timer once claimed, a queued one too, runs to
+// pages of an escalation step), and the escalations Ingest claimed for Run,
+// are queued and started before any more are claimed from the store. A timer once claimed, a queued one too, runs to
 // its end even when ctx is cancelled (each send has its own deadline), so
 // that stopping the engine never strands a claim, whose lease would hold
 // the timer from other replicas. Tests call RunDue after moving the clock.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	w := e.newWorkers(ctx)
 	err := e.claimAndRun(ctx, w)
+	w.push(e.handoff.take())
 	w.finish()
 	return w.ran, err
 }
@@ -326,6 +332,7 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 	for ctx.Err() == nil {
 		w.collect()
+		w.push(e.handoff.take())
 		w.startQueued()
 		if free := w.free(); free > 0 {
 			// What is queued has a worker each; claim for the others.

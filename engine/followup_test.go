@@ -13,11 +13,13 @@ import (
 )
 
 // claimLog is a store that records the timers ClaimDue hands out and the
-// incidents read, and calls onClaim (when set) with "claim_due" or
-// "complete" each time ClaimDue or a completion has claimed timers.
+// incidents read, calls onClaim (when set) with "claim_due" or "complete"
+// each time ClaimDue or a completion has claimed timers, and tells polled
+// (when set, without waiting) of each call of ClaimDue.
 type claimLog struct {
 	engine.Store
 	onClaim func(op string)
+	polled  chan struct{}
 	mu      sync.Mutex
 	claimed []string
 	read    []string
@@ -32,6 +34,10 @@ func (s *claimLog) Incident(ctx context.Context, key string) (engine.Incident, e
 
 func (s *claimLog) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
 	timers, err := s.Store.ClaimDue(ctx, now, lease, max)
+	select {
+	case s.polled <- struct{}{}:
+	default:
+	}
 	s.mu.Lock()
 	for _, t := range timers {
 		s.claimed = append(s.claimed, t.ID)
@@ -123,4 +129,102 @@ func TestCancelledRunDueRunsWhatItClaimed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// signallingProvider is a hangingProvider that tells sent of each message.
+type signallingProvider struct {
+	hangingProvider
+	sent chan string
+}
+
+func (p *signallingProvider) Send(ctx context.Context, m engine.Message) (string, bool, error) {
+	id, retry, err := p.hangingProvider.Send(ctx, m)
+	p.sent <- m.To
+	return id, retry, err
+}
+
+// await waits for ch to yield, failing the test after a generous bound
+// that only a hung engine reaches.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no %s", what)
+	}
+	var zero T
+	return zero
+}
+
+// While Run runs, the ingest that opens an incident claims its escalation
+// and hands it to Run's workers with the incident: the page goes out with
+// nothing claimed from the store and no incident read. Once Run has
+// stopped, an ingest claims nothing, and the next RunDue claims the
+// escalation from the store.
+func TestRunRunsTheEscalationsIngestClaimed(t *testing.T) {
+	provider := &signallingProvider{sent: make(chan string, 10)}
+	log := &claimLog{polled: make(chan struct{}, 1)}
+	eng, store, _ := wrappedEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+		func(s engine.Store) engine.Store { log.Store = s; return log })
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	await(t, log.polled, "first look for due timers") // Run has started
+
+	_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
+	require.NoError(t, err)
+	assert.Equal(t, "+15550000001", await(t, provider.sent, "page"))
+	stop()
+	require.NoError(t, await(t, done, "stop of Run"))
+	assert.Empty(t, log.claimedByClaimDue(), "the escalation came from the ingest, its page from the escalation")
+	assert.Empty(t, log.incidentsRead(), "each came with its incident")
+	inc, err := store.Incident(context.Background(), "INC-1")
+	require.NoError(t, err)
+	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
+	require.True(t, ok)
+	assert.Equal(t, engine.PageSent, page.Status)
+
+	_, err = eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("beta", "fp2")})
+	require.NoError(t, err)
+	_, err = eng.RunDue(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"esc/INC-2"}, log.claimedByClaimDue())
+}
+
+// stopOnHandOver is a store that calls stop before it hands over what an
+// ingest claimed.
+type stopOnHandOver struct {
+	engine.Store
+	stop func()
+}
+
+func (s *stopOnHandOver) IngestAndClaim(ctx context.Context, now time.Time, alerts []engine.Classified, lease time.Duration, hand func(engine.Claimed)) ([]engine.IngestResult, error) {
+	return s.Store.IngestAndClaim(ctx, now, alerts, lease, func(c engine.Claimed) {
+		s.stop()
+		hand(c)
+	})
+}
+
+// An escalation the ingest claimed as Run was told to stop is handed over
+// and run before Run returns: its page goes out once.
+func TestRunRunsWhatIngestClaimedAsItStops(t *testing.T) {
+	provider := &signallingProvider{sent: make(chan string, 10)}
+	runCtx, stop := context.WithCancel(context.Background())
+	log := &claimLog{polled: make(chan struct{}, 1)}
+	eng, store, _ := wrappedEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+		func(s engine.Store) engine.Store { log.Store = &stopOnHandOver{Store: s, stop: stop}; return log })
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	await(t, log.polled, "first look for due timers")
+
+	_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
+	require.NoError(t, err)
+	require.NoError(t, await(t, done, "stop of Run"))
+	assert.Equal(t, 1, provider.sentTo("+15550000001"))
+	inc, err := store.Incident(context.Background(), "INC-1")
+	require.NoError(t, err)
+	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
+	require.True(t, ok)
+	assert.Equal(t, engine.PageSent, page.Status)
 }

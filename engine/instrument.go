@@ -27,6 +27,11 @@ func (s *instrumentedStore) Ingest(ctx context.Context, now time.Time, alerts []
 	return s.Store.Ingest(ctx, now, alerts)
 }
 
+func (s *instrumentedStore) IngestAndClaim(ctx context.Context, now time.Time, alerts []Classified, lease time.Duration, hand func(Claimed)) ([]IngestResult, error) {
+	defer s.observe("ingest", time.Now())
+	return s.Store.IngestAndClaim(ctx, now, alerts, lease, hand)
+}
+
 func (s *instrumentedStore) Acknowledge(ctx context.Context, now time.Time, key string, by Actor, ackTimeout time.Duration) (Incident, error) {
 	defer s.observe("acknowledge", time.Now())
 	return s.Store.Acknowledge(ctx, now, key, by, ackTimeout)

@@ -27,6 +27,14 @@ type Store interface {
 	// timer due at now), and resolved alerts resolve their incident when it
 	// has no other alert firing.
 	Ingest(ctx context.Context, now time.Time, alerts []Classified) ([]IngestResult, error)
+	// IngestAndClaim is Ingest that also claims, in the same transition and
+	// as ClaimDue would, for lease, the escalation timer of each incident
+	// it opens, and hands them to hand, one call per incident with the
+	// incident as the ingest left it, for the caller to run at once. A store
+	// whose claims wait for Sync hands them over as soon as the ingest is
+	// made, before it is durable: the engine syncs before it sends. With
+	// lease <= 0 it claims nothing, and hand may be nil.
+	IngestAndClaim(ctx context.Context, now time.Time, alerts []Classified, lease time.Duration, hand func(Claimed)) ([]IngestResult, error)
 	// Acknowledge moves a triggered incident to acknowledged, owned by
 	// person, and stops its escalation. With ackTimeout > 0 the incident is
 	// triggered again unless resolved within it (a TimerAckTimeout in place
@@ -137,9 +145,9 @@ type Completion struct {
 	RetryAt time.Time
 }
 
-// Claimed is what CompleteAndClaim claimed: timers the caller must run to
-// their end, and the completion's incident as the completion left it, so
-// that running them needs no read of it.
+// Claimed is what CompleteAndClaim or IngestAndClaim claimed: timers of one
+// incident that the caller must run to their end, and the incident as the
+// transition left it, so that running them needs no read of it.
 type Claimed struct {
 	Timers []Timer
 	// Incident is nil when no timer was claimed.

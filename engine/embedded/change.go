@@ -23,6 +23,9 @@ type change struct {
 	// writes are lazy.
 	counted  map[string]bool
 	mustWait bool
+	// committed, when set, runs once the change is installed, before the
+	// disk has it.
+	committed func()
 }
 
 // update runs f on a new change under the store's write lock, commits what
@@ -49,6 +52,9 @@ func (s *Store) update(f func(c *change) error) error {
 		if f := s.onTimers.Load(); f != nil {
 			(*f)()
 		}
+	}
+	if fl != nil && c.committed != nil {
+		c.committed()
 	}
 	if fl != nil && c.mustWait {
 		if werr := fl.wait(); werr != nil {

@@ -11,6 +11,13 @@ import (
 
 // Ingest records a batch of classified alerts in one transaction.
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
+	return s.IngestAndClaim(ctx, now, batch, 0, nil)
+}
+
+// IngestAndClaim is Ingest, claiming for lease the escalation of each
+// incident it opens. It hands them over once the change is made, before
+// waiting for the disk, as ClaimDue could claim them then.
+func (s *Store) IngestAndClaim(ctx context.Context, now time.Time, batch []engine.Classified, lease time.Duration, hand func(engine.Claimed)) ([]engine.IngestResult, error) {
 	results := make([]engine.IngestResult, len(batch))
 	err := s.update(func(c *change) error {
 		for i := range batch {
@@ -20,12 +27,37 @@ func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classi
 			// alert-storm path).
 			c.mustWait = c.mustWait || results[i].Outcome != engine.OutcomeDuplicate
 		}
+		if lease > 0 {
+			claimed := c.claimOpened(results, now, lease)
+			c.committed = func() {
+				for _, cl := range claimed {
+					hand(cl)
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return results, nil
+}
+
+// claimOpened claims the escalations of the incidents results opened, with
+// each incident as the change leaves it.
+func (c *change) claimOpened(results []engine.IngestResult, now time.Time, lease time.Duration) []engine.Claimed {
+	var out []engine.Claimed
+	for _, r := range results {
+		if r.Outcome != engine.OutcomeOpened {
+			continue
+		}
+		timers := c.claimMade([]string{engine.EscalationTimerID(r.Incident)}, now, lease)
+		if len(timers) > 0 {
+			inc := *c.incident(r.Incident)
+			out = append(out, engine.Claimed{Timers: timers, Incident: &inc})
+		}
+	}
+	return out
 }
 
 // ingest applies one alert to the change.

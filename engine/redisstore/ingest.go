@@ -11,7 +11,13 @@ import (
 
 // Ingest records a batch of classified alerts in one transition (ingest.lua).
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
-	args, err := ingestArgs(now, s.incPrefix, batch)
+	return s.IngestAndClaim(ctx, now, batch, 0, nil)
+}
+
+// IngestAndClaim is Ingest, claiming for lease the escalation of each
+// incident it opens, in the same script (ingest.lua).
+func (s *Store) IngestAndClaim(ctx context.Context, now time.Time, batch []engine.Classified, lease time.Duration, hand func(engine.Claimed)) ([]engine.IngestResult, error) {
+	args, err := ingestArgs(now, lease, s.incPrefix, batch)
 	if err != nil {
 		return nil, err
 	}
@@ -19,15 +25,24 @@ func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classi
 	if err != nil {
 		return nil, err
 	}
-	return ingestResults(v, batch)
+	results, claimed, err := ingestAnswer(v, batch)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range claimed {
+		hand(c)
+	}
+	return results, nil
 }
 
 // ingestFields is how many arguments each alert takes (ingest.lua FIELDS).
 const ingestFields = 14
 
-func ingestArgs(now time.Time, prefix string, batch []engine.Classified) ([]any, error) {
-	args := make([]any, 0, 5+len(batch)*ingestFields)
-	args = append(args, formatTime(now), nowScore(now), dueScore(now), prefix, len(batch))
+func ingestArgs(now time.Time, lease time.Duration, prefix string, batch []engine.Classified) ([]any, error) {
+	args := make([]any, 0, 8+len(batch)*ingestFields)
+	args = append(args, formatTime(now), nowScore(now), dueScore(now), prefix)
+	args = appendLease(args, now, lease)
+	args = append(args, len(batch))
 	for i := range batch {
 		a := &batch[i]
 		body, err := json.Marshal(a)
@@ -45,11 +60,12 @@ func ingestArgs(now time.Time, prefix string, batch []engine.Classified) ([]any,
 	return args, nil
 }
 
-// ingestResults reads ingest.lua's answer: three strings per alert.
-func ingestResults(v any, batch []engine.Classified) ([]engine.IngestResult, error) {
+// ingestAnswer reads ingest.lua's answer: three strings per alert, then a
+// snapshot and a timer per claimed escalation.
+func ingestAnswer(v any, batch []engine.Classified) ([]engine.IngestResult, []engine.Claimed, error) {
 	items, ok := v.([]any)
-	if !ok && len(batch) > 0 || len(items) != 3*len(batch) {
-		return nil, fmt.Errorf("ingest: unexpected answer %T of %d items", v, len(items))
+	if !ok && len(batch) > 0 || len(items) < 3*len(batch) || (len(items)-3*len(batch))%2 != 0 {
+		return nil, nil, fmt.Errorf("ingest: unexpected answer %T of %d items", v, len(items))
 	}
 	out := make([]engine.IngestResult, len(batch))
 	for i := range batch {
@@ -58,9 +74,22 @@ func ingestResults(v any, batch []engine.Classified) ([]engine.IngestResult, err
 		prio, _ := items[3*i+2].(string)
 		p, err := engine.ParsePriority(prio)
 		if err != nil {
-			return nil, fmt.Errorf("ingest: alert %d: %w", i, err)
+			return nil, nil, fmt.Errorf("ingest: alert %d: %w", i, err)
 		}
 		out[i] = engine.IngestResult{AlertID: batch[i].ID(), Outcome: engine.Outcome(outcome), Incident: incident, Priority: p}
 	}
-	return out, nil
+	var claimed []engine.Claimed
+	for rest := items[3*len(batch):]; len(rest) > 0; rest = rest[2:] {
+		js, _ := rest[1].(string)
+		t, err := decodeTimer(js)
+		if err != nil {
+			return nil, nil, fmt.Errorf("ingest: claimed escalation: %w", err)
+		}
+		c, err := decodeClaimed(t.Incident, rest[0], rest[1:2])
+		if err != nil {
+			return nil, nil, fmt.Errorf("ingest: %w", err)
+		}
+		claimed = append(claimed, c)
+	}
+	return out, claimed, nil
 }

@@ -197,12 +197,7 @@ func completeArgs(now time.Time, cp *engine.Completion, lease time.Duration) ([]
 	t := &cp.Timer
 	args := []any{t.ID, t.Lease, completionKey(cp), t.Gen, flag(cp.Fenced), flag(cp.Retrigger),
 		formatTime(cp.RetryAt), dueScore(cp.RetryAt), formatTime(now), dueScore(now)}
-	if lease > 0 {
-		until := now.Add(lease)
-		args = append(args, formatTime(until), dueScore(until), rand.Text())
-	} else {
-		args = append(args, "", 0, "")
-	}
+	args = appendLease(args, now, lease)
 	if p := cp.Position; p != nil {
 		args = append(args, "1", p.Round, p.Step)
 	} else {
@@ -237,6 +232,17 @@ func completeArgs(now time.Time, cp *engine.Completion, lease time.Duration) ([]
 		args = append(args, id)
 	}
 	return args, nil
+}
+
+// appendLease adds the lease of a script's claims to args: its end as a
+// time and as a due score, and a random token base; with lease <= 0, an
+// empty end, which claims nothing.
+func appendLease(args []any, now time.Time, lease time.Duration) []any {
+	if lease <= 0 {
+		return append(args, "", 0, "")
+	}
+	until := now.Add(lease)
+	return append(args, formatTime(until), dueScore(until), rand.Text())
 }
 
 // completionKey is the key of the incident a completion applies to.

@@ -133,3 +133,54 @@ func testStaleCompletionClaimsNothing(t *testing.T, f Factory) {
 	assert.Equal(t, engine.Claimed{}, got)
 	assert.Empty(t, claim(t, s, T0.Add(time.Hour)))
 }
+
+// testIngestClaimsWhatItOpens: an ingest with a lease hands back claimed
+// the escalation of each incident it opens, with the incident as the whole
+// batch left it; an incident the batch opened and resolved again claims
+// nothing. The claims hold until their lease ends, across a restart. With
+// no lease, an ingest claims nothing.
+func testIngestClaimsWhatItOpens(t *testing.T, f Factory) {
+	s := f.Open(t)
+	res, got := ingestAndClaim(t, s, lease,
+		alert("fp1", engine.AlertFiring, "g1"), alert("fp2", engine.AlertFiring, "g2"),
+		alert("fp3", engine.AlertFiring, "g1"),
+		alert("fp4", engine.AlertFiring, "g3"), alert("fp4", engine.AlertResolved, "g3"))
+	assert.Equal(t, engine.OutcomeResolved, res[4].Outcome, "INC-3 opened and resolved")
+	require.Len(t, got, 2, "INC-1 and INC-2")
+	for i, key := range []string{"INC-1", "INC-2"} {
+		require.Len(t, got[i].Timers, 1, key)
+		tm := got[i].Timers[0]
+		assert.Equal(t, engine.Timer{ID: "esc/" + key, Kind: engine.TimerEscalate, Incident: key, Gen: 1,
+			Due: T0, Claims: 1, Lease: tm.Lease, LeaseUntil: T0.Add(lease)}, normalize(tm))
+		assert.NotEmpty(t, tm.Lease)
+		require.NotNil(t, got[i].Incident, key)
+		assert.Equal(t, incident(t, s, key), *got[i].Incident, "%s as the ingest left it", key)
+	}
+	assert.Equal(t, 2, got[0].Incident.Firing, "the batch's later alert joined INC-1")
+	assert.NotEqual(t, got[0].Timers[0].Lease, got[1].Timers[0].Lease)
+
+	if f.Reopen != nil {
+		s = f.Reopen(t, s)
+	}
+	due := claim(t, s, T0)
+	require.Len(t, due, 1, "only INC-3's resolution notices: the escalations are held")
+	assert.Equal(t, "resolved/INC-3", due[0].ID)
+	assert.Empty(t, claim(t, s, T0.Add(lease-time.Second)))
+	again := claimOne(t, s, T0.Add(lease), "esc/INC-1")
+	assert.Equal(t, 2, again.Claims, "claimed once by the ingest, once after its lease")
+
+	_, got = ingestAndClaim(t, s, 0, alert("fp5", engine.AlertFiring, "g5"))
+	assert.Empty(t, got, "no lease, no claim")
+	claimOne(t, s, T0, "esc/INC-4")
+}
+
+// ingestAndClaim ingests alerts at T0 with lease, and returns what was
+// handed over by the time the ingest returned.
+func ingestAndClaim(t *testing.T, s engine.Store, lease time.Duration, alerts ...engine.Classified) ([]engine.IngestResult, []engine.Claimed) {
+	t.Helper()
+	var got []engine.Claimed
+	res, err := s.IngestAndClaim(ctx, T0, alerts, lease, func(c engine.Claimed) { got = append(got, c) })
+	require.NoError(t, err)
+	require.Len(t, res, len(alerts))
+	return res, got
+}

@@ -91,9 +91,9 @@ local function remove_timer(id)
   redis.call('ZREM', shard_key(id), id)
 end
 
--- timer_json writes a timer of an incident made by a script (gen is a
+-- new_timer makes a timer of an incident, as a table to encode (gen is a
 -- number, written as a string; round and step are left out when 0).
-local function timer_json(id, kind, key, gen, due, round, step)
+local function new_timer(id, kind, key, gen, due, round, step)
   local t = {id = id, kind = kind, incident = key, gen = int(gen), due = due}
   if round and round ~= 0 then
     t.round = round
@@ -101,7 +101,12 @@ local function timer_json(id, kind, key, gen, due, round, step)
   if step and step ~= 0 then
     t.step = step
   end
-  return cjson.encode(t)
+  return t
+end
+
+-- timer_json writes a timer of an incident made by a script (new_timer).
+local function timer_json(id, kind, key, gen, due, round, step)
+  return cjson.encode(new_timer(id, kind, key, gen, due, round, step))
 end
 
 -- entry writes a timeline entry as engine.Entry's JSON.

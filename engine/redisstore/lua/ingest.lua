@@ -1,7 +1,9 @@
 -- ingest.lua: Store.Ingest. Records a batch of classified alerts in one
 -- transition: duplicates are counted, new alerts join their group's open
 -- incident or open one (with its escalation timer due now), resolved alerts
--- resolve their incident when no other alert of it is firing.
+-- resolve their incident when no other alert of it is firing. With a lease
+-- end given, the escalation timer of each incident it opens is made claimed,
+-- as claim_due.lua would claim it.
 --
 -- KEYS: common.lua's.
 -- ARGV: common.lua's head, then
@@ -9,21 +11,28 @@
 --   [HEAD+2] now in Unix ms, rounded down
 --   [HEAD+3] now as a due score (rounded up)
 --   [HEAD+4] incident key prefix ("INC")
---   [HEAD+5] number of alerts, then per alert FIELDS strings:
+--   [HEAD+5] lease end of the claims, as Go writes times ('' to claim nothing)
+--   [HEAD+6] lease end as a due score (rounded up)
+--   [HEAD+7] lease token base: claim i (from 1) gets lease base .. '-' .. i
+--   [HEAD+8] number of alerts, then per alert FIELDS strings:
 --            id, body (engine.Classified as JSON), status, event reason
 --            ('' for none), group key, priority, summary, integration,
 --            source, service, policy, category, first alert time (its
 --            startsAt, or now when unset or later), ends at ('' for none)
 -- Returns: per alert, three strings: outcome, incident key ('' for none),
---          priority.
+--          priority; then per claimed escalation, common.lua's snapshot of
+--          its incident as the ingest left it and the timer as JSON.
 
 local NOW, NOW_MS, NOW_SCORE, PREFIX = ARGV[HEAD + 1], ARGV[HEAD + 2], ARGV[HEAD + 3], ARGV[HEAD + 4]
-local COUNT = tonumber(ARGV[HEAD + 5])
+local LEASE_UNTIL, LEASE_SCORE, TOKEN = ARGV[HEAD + 5], ARGV[HEAD + 6], ARGV[HEAD + 7]
+local COUNT = tonumber(ARGV[HEAD + 8])
 local FIELDS = 14
+-- claimed lists the escalation timers claimed, as {incident key, JSON}.
+local claimed = {}
 
 -- alert reads the i-th alert (from 0) of the batch.
 local function alert(i)
-  local o = HEAD + 6 + i * FIELDS
+  local o = HEAD + 9 + i * FIELDS
   return {
     id = ARGV[o], body = ARGV[o + 1], status = ARGV[o + 2], event = ARGV[o + 3],
     group = ARGV[o + 4], priority = ARGV[o + 5], summary = ARGV[o + 6],
@@ -67,7 +76,8 @@ local function duplicate(st, a)
   return is_open(st.incident)
 end
 
--- open_new opens an incident for a, with its escalation due now.
+-- open_new opens an incident for a, with its escalation due now: claimed
+-- when a lease end is given.
 local function open_new(a)
   local n = redis.call('INCR', K.seq)
   local key = PREFIX .. '-' .. int(n)
@@ -91,7 +101,13 @@ local function open_new(a)
   redis.call('ZADD', K.open_incidents, n, key)
   redis.call('HINCRBY', K.meta, 'open:' .. a.priority, 1)
   local id = ESC_PREFIX .. key
-  put_timer(id, timer_json(id, 'escalate', key, 1, NOW), NOW_SCORE)
+  local t = new_timer(id, 'escalate', key, 1, NOW)
+  if LEASE_UNTIL == '' then
+    put_timer(id, cjson.encode(t), NOW_SCORE)
+  else
+    local token = TOKEN .. '-' .. (#claimed + 1)
+    claimed[#claimed + 1] = {key, lease_timer(shard_key(id), id, t, token, LEASE_UNTIL, LEASE_SCORE)}
+  end
   return key
 end
 
@@ -174,6 +190,14 @@ local out = {}
 for i = 0, COUNT - 1 do
   for _, v in ipairs(ingest_one(alert(i))) do
     out[#out + 1] = v
+  end
+end
+-- An escalation is gone when a later alert of the batch resolved its
+-- incident.
+for _, c in ipairs(claimed) do
+  if redis.call('HEXISTS', K.timers, ESC_PREFIX .. c[1]) == 1 then
+    out[#out + 1] = snapshot(c[1])
+    out[#out + 1] = c[2]
   end
 end
 return out
