@@ -131,8 +131,9 @@ var defaultGroupBy = []string{"alertname"}
 
 // Ingest classifies alerts and records them durably. When it returns without
 // error every alert is stored; new incidents have their first escalation due
-// at once, already claimed for Run's workers while Run is running. An alert
-// whose source reports it acknowledged acknowledges its incident.
+// at once, or, while Run is running, have run their first step already, its
+// pages handed to Run's workers. An alert whose source reports it
+// acknowledged acknowledges its incident.
 func (e *Engine) Ingest(ctx context.Context, src Source, alerts []Alert) ([]IngestResult, error) {
 	if len(alerts) == 0 {
 		return nil, nil
@@ -314,8 +315,8 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 // due now, and returns how many ran. Up to Workers timers run at once; a
 // worker that finishes takes the next claimed timer without waiting for
 // the others. The timers a completion claims as it makes them due (the
-// pages of an escalation step), and the escalations Ingest claimed for Run,
-// are queued and started before any more are claimed from the store. A timer once claimed, a queued one too, runs to
+// pages of an escalation step), and the pages of the first steps Ingest
+// ran, are queued and started before any more are claimed from the store. A timer once claimed, a queued one too, runs to
 // its end even when ctx is cancelled (each send has its own deadline), so
 // that stopping the engine never strands a claim, whose lease would hold
 // the timer from other replicas. Tests call RunDue after moving the clock.

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -157,15 +159,17 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 	return zero
 }
 
-// While Run runs, the ingest that opens an incident claims its escalation
-// and hands it to Run's workers with the incident: the page goes out with
-// nothing claimed from the store and no incident read. Once Run has
-// stopped, an ingest claims nothing, and the next RunDue claims the
-// escalation from the store.
-func TestRunRunsTheEscalationsIngestClaimed(t *testing.T) {
+// While Run runs, the ingest that opens an incident runs its first
+// escalation step and hands the step's page to Run's workers with the
+// incident: the page goes out with nothing claimed from the store and no
+// incident read, and the escalation is counted. Once Run has stopped, an
+// ingest leaves the escalation due, and the next RunDue claims it from the
+// store.
+func TestRunSendsTheFirstStepIngestRan(t *testing.T) {
 	provider := &signallingProvider{sent: make(chan string, 10)}
 	log := &claimLog{polled: make(chan struct{}, 1)}
-	eng, store, _ := wrappedEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+	metrics := engine.NewMetrics(prometheus.NewRegistry())
+	eng, store, _ := wrappedEngine(t, engine.Options{Metrics: metrics, Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
 		func(s engine.Store) engine.Store { log.Store = s; return log })
 	runCtx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -177,8 +181,9 @@ func TestRunRunsTheEscalationsIngestClaimed(t *testing.T) {
 	assert.Equal(t, "+15550000001", await(t, provider.sent, "page"))
 	stop()
 	require.NoError(t, await(t, done, "stop of Run"))
-	assert.Empty(t, log.claimedByClaimDue(), "the escalation came from the ingest, its page from the escalation")
-	assert.Empty(t, log.incidentsRead(), "each came with its incident")
+	assert.Empty(t, log.claimedByClaimDue(), "the page came from the ingest")
+	assert.Empty(t, log.incidentsRead(), "with its incident")
+	assert.Equal(t, 1.0, testutil.ToFloat64(metrics.Escalations))
 	inc, err := store.Incident(context.Background(), "INC-1")
 	require.NoError(t, err)
 	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
@@ -199,16 +204,18 @@ type stopOnHandOver struct {
 	stop func()
 }
 
-func (s *stopOnHandOver) IngestAndClaim(ctx context.Context, now time.Time, alerts []engine.Classified, lease time.Duration, hand func(engine.Claimed)) ([]engine.IngestResult, error) {
-	return s.Store.IngestAndClaim(ctx, now, alerts, lease, func(c engine.Claimed) {
+func (s *stopOnHandOver) IngestAndEscalate(ctx context.Context, now time.Time, alerts []engine.Classified, step engine.FirstStep) ([]engine.IngestResult, error) {
+	hand := step.Hand
+	step.Hand = func(c engine.Claimed, cp engine.Completion) {
 		s.stop()
-		hand(c)
-	})
+		hand(c, cp)
+	}
+	return s.Store.IngestAndEscalate(ctx, now, alerts, step)
 }
 
-// An escalation the ingest claimed as Run was told to stop is handed over
-// and run before Run returns: its page goes out once.
-func TestRunRunsWhatIngestClaimedAsItStops(t *testing.T) {
+// A first step the ingest ran as Run was told to stop is handed over, and
+// its page sent, before Run returns: once.
+func TestRunSendsTheFirstStepHandedOverAsItStops(t *testing.T) {
 	provider := &signallingProvider{sent: make(chan string, 10)}
 	runCtx, stop := context.WithCancel(context.Background())
 	log := &claimLog{polled: make(chan struct{}, 1)}

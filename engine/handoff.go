@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// handoff carries the escalations Ingest claims to Run's workers, so that a
-// new incident's first step runs without Run claiming it from the store
-// (one store round trip less before its first page). Ingest claims only
-// while Run is running, and holds gate for reading from the claim to the
-// hand-off; Run closes the gate, under its write lock, before it runs what
-// it was handed for the last time. So every timer claimed is run.
+// handoff carries the first escalation steps Ingest runs to Run's workers:
+// a new incident's first pages come back claimed from the ingest itself,
+// so that they go out with no store transition of their own before them
+// (on Redis, one fsynced script and one read instead of three scripts).
+// Ingest runs first steps only while Run is running, and holds gate for
+// reading from the ingest to the hand-off; Run closes the gate, under its
+// write lock, before it runs what it was handed for the last time. So
+// every timer claimed is run.
 type handoff struct {
 	gate sync.RWMutex
 	open bool // under gate
@@ -20,8 +22,8 @@ type handoff struct {
 	jobs []job
 }
 
-// ingest runs the store's ingest of batch, claiming the escalations of the
-// incidents it opens when Run is there to run them, and hands those over.
+// ingest runs the store's ingest of batch, with the first escalation step of
+// each incident it opens when Run is there to send the step's pages.
 func (e *Engine) ingest(ctx context.Context, now time.Time, batch []Classified) ([]IngestResult, error) {
 	h := &e.handoff
 	h.gate.RLock()
@@ -29,11 +31,21 @@ func (e *Engine) ingest(ctx context.Context, now time.Time, batch []Classified) 
 	if !h.open {
 		return e.store.Ingest(ctx, now, batch)
 	}
-	return e.store.IngestAndClaim(ctx, now, batch, e.lease, e.handOver)
+	rs := e.rosters.Load()
+	return e.store.IngestAndEscalate(ctx, now, batch, FirstStep{
+		Plan:  func(inc *Incident, esc Timer) Completion { return e.planEscalation(rs, inc, esc, now) },
+		Lease: e.lease,
+		Hand:  e.handOver,
+	})
 }
 
-// handOver queues the timers of c for Run's workers.
-func (e *Engine) handOver(c Claimed) {
+// handOver counts a first step that ran and queues its claimed timers for
+// Run's workers.
+func (e *Engine) handOver(c Claimed, step Completion) {
+	e.metrics.observeEscalation(step)
+	if len(c.Timers) == 0 {
+		return
+	}
 	h := &e.handoff
 	h.mu.Lock()
 	h.jobs = append(h.jobs, jobsOf(c)...)

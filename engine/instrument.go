@@ -27,9 +27,9 @@ func (s *instrumentedStore) Ingest(ctx context.Context, now time.Time, alerts []
 	return s.Store.Ingest(ctx, now, alerts)
 }
 
-func (s *instrumentedStore) IngestAndClaim(ctx context.Context, now time.Time, alerts []Classified, lease time.Duration, hand func(Claimed)) ([]IngestResult, error) {
+func (s *instrumentedStore) IngestAndEscalate(ctx context.Context, now time.Time, alerts []Classified, step FirstStep) ([]IngestResult, error) {
 	defer s.observe("ingest", time.Now())
-	return s.Store.IngestAndClaim(ctx, now, alerts, lease, hand)
+	return s.Store.IngestAndEscalate(ctx, now, alerts, step)
 }
 
 func (s *instrumentedStore) Acknowledge(ctx context.Context, now time.Time, key string, by Actor, ackTimeout time.Duration) (Incident, error) {

@@ -27,14 +27,10 @@ type Store interface {
 	// timer due at now), and resolved alerts resolve their incident when it
 	// has no other alert firing.
 	Ingest(ctx context.Context, now time.Time, alerts []Classified) ([]IngestResult, error)
-	// IngestAndClaim is Ingest that also claims, in the same transition and
-	// as ClaimDue would, for lease, the escalation timer of each incident
-	// it opens, and hands them to hand, one call per incident with the
-	// incident as the ingest left it, for the caller to run at once. A store
-	// whose claims wait for Sync hands them over as soon as the ingest is
-	// made, before it is durable: the engine syncs before it sends. With
-	// lease <= 0 it claims nothing, and hand may be nil.
-	IngestAndClaim(ctx context.Context, now time.Time, alerts []Classified, lease time.Duration, hand func(Claimed)) ([]IngestResult, error)
+	// IngestAndEscalate is Ingest that also runs, in the same transition,
+	// the first escalation step of each incident it opens, as its
+	// escalation timer would at once: see FirstStep.
+	IngestAndEscalate(ctx context.Context, now time.Time, alerts []Classified, step FirstStep) ([]IngestResult, error)
 	// Acknowledge moves a triggered incident to acknowledged, owned by
 	// person, and stops its escalation. With ackTimeout > 0 the incident is
 	// triggered again unless resolved within it (a TimerAckTimeout in place
@@ -145,12 +141,33 @@ type Completion struct {
 	RetryAt time.Time
 }
 
-// Claimed is what CompleteAndClaim or IngestAndClaim claimed: timers of one
-// incident that the caller must run to their end, and the incident as the
-// transition left it, so that running them needs no read of it.
+// FirstStep is what IngestAndEscalate does with each incident its ingest
+// opens (and does not resolve again): in place of the escalation timer due
+// at once, it applies Plan's completion, claims for Lease the timers that
+// completion creates due at now, and calls Hand with them and the incident
+// as the ingest left it, for the caller to run at once. A store whose
+// claims wait for Sync calls Hand as soon as the change is made, before it
+// is durable (the engine syncs before it sends); Hand is not called for an
+// ingest that fails before its change is made.
+type FirstStep struct {
+	// Plan decides the step: what running the escalation timer esc of inc
+	// would complete with. It may depend only on the incident's key,
+	// generation, service, policy and priority, and name the incident only
+	// through keys made from inc.Key (PageKey, EscalationTimerID): a store
+	// may call it once for many incidents before they exist, with an empty
+	// key standing in for theirs.
+	Plan  func(inc *Incident, esc Timer) Completion
+	Lease time.Duration
+	// Hand takes the claims of one incident and the completion applied.
+	Hand func(claimed Claimed, step Completion)
+}
+
+// Claimed is what CompleteAndClaim or IngestAndEscalate claimed: timers of
+// one incident that the caller must run to their end, and the incident as
+// the transition left it, so that running them needs no read of it.
 type Claimed struct {
 	Timers []Timer
-	// Incident is nil when no timer was claimed.
+	// Incident is nil when CompleteAndClaim claimed no timer.
 	Incident *Incident
 }
 

@@ -11,13 +11,17 @@ import (
 
 // Ingest records a batch of classified alerts in one transaction.
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
-	return s.IngestAndClaim(ctx, now, batch, 0, nil)
+	return s.ingest(now, batch, nil)
 }
 
-// IngestAndClaim is Ingest, claiming for lease the escalation of each
-// incident it opens. It hands them over once the change is made, before
-// waiting for the disk, as ClaimDue could claim them then.
-func (s *Store) IngestAndClaim(ctx context.Context, now time.Time, batch []engine.Classified, lease time.Duration, hand func(engine.Claimed)) ([]engine.IngestResult, error) {
+// IngestAndEscalate is Ingest, running the first escalation step of each
+// incident it opens. It hands the step's claims over once the change is
+// made, before waiting for the disk, as ClaimDue could claim them then.
+func (s *Store) IngestAndEscalate(ctx context.Context, now time.Time, batch []engine.Classified, step engine.FirstStep) ([]engine.IngestResult, error) {
+	return s.ingest(now, batch, &step)
+}
+
+func (s *Store) ingest(now time.Time, batch []engine.Classified, step *engine.FirstStep) ([]engine.IngestResult, error) {
 	results := make([]engine.IngestResult, len(batch))
 	err := s.update(func(c *change) error {
 		for i := range batch {
@@ -27,13 +31,8 @@ func (s *Store) IngestAndClaim(ctx context.Context, now time.Time, batch []engin
 			// alert-storm path).
 			c.mustWait = c.mustWait || results[i].Outcome != engine.OutcomeDuplicate
 		}
-		if lease > 0 {
-			claimed := c.claimOpened(results, now, lease)
-			c.committed = func() {
-				for _, cl := range claimed {
-					hand(cl)
-				}
-			}
+		if step != nil {
+			c.committed = c.firstSteps(results, now, step)
 		}
 		return nil
 	})
@@ -43,21 +42,34 @@ func (s *Store) IngestAndClaim(ctx context.Context, now time.Time, batch []engin
 	return results, nil
 }
 
-// claimOpened claims the escalations of the incidents results opened, with
-// each incident as the change leaves it.
-func (c *change) claimOpened(results []engine.IngestResult, now time.Time, lease time.Duration) []engine.Claimed {
-	var out []engine.Claimed
+// firstSteps runs the first escalation step of each incident results
+// opened that is still open, and returns what hands the steps over.
+func (c *change) firstSteps(results []engine.IngestResult, now time.Time, step *engine.FirstStep) func() {
+	type stepped struct {
+		claimed engine.Claimed
+		cp      engine.Completion
+	}
+	var ran []stepped
 	for _, r := range results {
 		if r.Outcome != engine.OutcomeOpened {
 			continue
 		}
-		timers := c.claimMade([]string{engine.EscalationTimerID(r.Incident)}, now, lease)
-		if len(timers) > 0 {
-			inc := *c.incident(r.Incident)
-			out = append(out, engine.Claimed{Timers: timers, Incident: &inc})
+		esc := c.timer(engine.EscalationTimerID(r.Incident))
+		if esc == nil {
+			continue // resolved again by a later alert of the batch
+		}
+		inc := c.incident(r.Incident)
+		cp := step.Plan(inc, *esc)
+		c.removeTimer(esc.ID)
+		made := c.apply(now, inc, &cp)
+		snap := *inc
+		ran = append(ran, stepped{engine.Claimed{Timers: c.claimMade(made, now, step.Lease), Incident: &snap}, cp})
+	}
+	return func() {
+		for _, st := range ran {
+			step.Hand(st.claimed, st.cp)
 		}
 	}
-	return out
 }
 
 // ingest applies one alert to the change.

@@ -134,53 +134,90 @@ func testStaleCompletionClaimsNothing(t *testing.T, f Factory) {
 	assert.Empty(t, claim(t, s, T0.Add(time.Hour)))
 }
 
-// testIngestClaimsWhatItOpens: an ingest with a lease hands back claimed
-// the escalation of each incident it opens, with the incident as the whole
-// batch left it; an incident the batch opened and resolved again claims
-// nothing. The claims hold until their lease ends, across a restart. With
-// no lease, an ingest claims nothing.
-func testIngestClaimsWhatItOpens(t *testing.T, f Factory) {
+// firstStep plans a first step as the engine would, from the incident's
+// key, generation, service and priority only: an entry, the step's
+// position, an SMS to alice now and a call in two minutes, and the next
+// step in five.
+func firstStep(inc *engine.Incident, esc engine.Timer) engine.Completion {
+	page := func(ch engine.Channel, due time.Time) (engine.Page, engine.Timer) {
+		key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", ch)
+		return engine.Page{Key: key, Person: "alice", Channel: ch, Status: engine.PagePending, At: due},
+			engine.Timer{ID: key, Kind: engine.TimerPage, Incident: inc.Key, Gen: inc.Gen, Due: due, Person: "alice", Channel: ch}
+	}
+	smsPage, smsTimer := page(engine.ChannelSMS, T0)
+	voicePage, voiceTimer := page(engine.ChannelVoice, T0.Add(2*time.Minute))
+	return engine.Completion{Timer: esc, Fenced: true, Position: &engine.Position{Step: 1},
+		Entries: []engine.Entry{{At: T0, Kind: engine.EntryEscalated, Detail: "paging alice for " + inc.Service + " " + inc.Priority.String()}},
+		Pages:   []engine.Page{smsPage, voicePage},
+		Timers: []engine.Timer{smsTimer, voiceTimer, {ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate,
+			Incident: inc.Key, Gen: inc.Gen, Due: T0.Add(5 * time.Minute), Step: 1}}}
+}
+
+// handed is what an ingest's first steps handed over.
+type handed struct {
+	claimed engine.Claimed
+	step    engine.Completion
+}
+
+// ingestAndEscalate ingests alerts at T0 running firstStep, and returns
+// what was handed over by the time the ingest returned.
+func ingestAndEscalate(t *testing.T, s engine.Store, alerts ...engine.Classified) ([]engine.IngestResult, []handed) {
+	t.Helper()
+	var got []handed
+	res, err := s.IngestAndEscalate(ctx, T0, alerts, engine.FirstStep{Plan: firstStep, Lease: lease,
+		Hand: func(c engine.Claimed, step engine.Completion) { got = append(got, handed{c, step}) }})
+	require.NoError(t, err)
+	require.Len(t, res, len(alerts))
+	return res, got
+}
+
+// testIngestRunsTheFirstStep: an ingest that opens incidents runs each
+// one's first step in place of its escalation timer, as the escalation's
+// completion would, and hands back claimed the step's timers due now with
+// the incident as the whole batch left it. An incident the batch opened
+// and resolved again runs no step. The claims hold until their lease ends,
+// across a restart; the step's later timers come due in their time.
+func testIngestRunsTheFirstStep(t *testing.T, f Factory) {
 	s := f.Open(t)
-	res, got := ingestAndClaim(t, s, lease,
+	res, got := ingestAndEscalate(t, s,
 		alert("fp1", engine.AlertFiring, "g1"), alert("fp2", engine.AlertFiring, "g2"),
 		alert("fp3", engine.AlertFiring, "g1"),
 		alert("fp4", engine.AlertFiring, "g3"), alert("fp4", engine.AlertResolved, "g3"))
 	assert.Equal(t, engine.OutcomeResolved, res[4].Outcome, "INC-3 opened and resolved")
 	require.Len(t, got, 2, "INC-1 and INC-2")
 	for i, key := range []string{"INC-1", "INC-2"} {
-		require.Len(t, got[i].Timers, 1, key)
-		tm := got[i].Timers[0]
-		assert.Equal(t, engine.Timer{ID: "esc/" + key, Kind: engine.TimerEscalate, Incident: key, Gen: 1,
-			Due: T0, Claims: 1, Lease: tm.Lease, LeaseUntil: T0.Add(lease)}, normalize(tm))
+		sms := engine.PageKey(key, 1, 0, 0, "alice", engine.ChannelSMS)
+		require.Len(t, got[i].claimed.Timers, 1, "%s: the SMS, due now", key)
+		tm := got[i].claimed.Timers[0]
+		assert.Equal(t, engine.Timer{ID: sms, Kind: engine.TimerPage, Incident: key, Gen: 1, Due: T0,
+			Person: "alice", Channel: engine.ChannelSMS, Claims: 1, Lease: tm.Lease, LeaseUntil: T0.Add(lease)}, normalize(tm))
 		assert.NotEmpty(t, tm.Lease)
-		require.NotNil(t, got[i].Incident, key)
-		assert.Equal(t, incident(t, s, key), *got[i].Incident, "%s as the ingest left it", key)
+		inc := incident(t, s, key)
+		require.NotNil(t, got[i].claimed.Incident, key)
+		assert.Equal(t, inc, *got[i].claimed.Incident, "%s as the ingest left it", key)
+		assert.Equal(t, 1, inc.Step, key)
+		assert.Equal(t, "paging alice for checkout P1", inc.Timeline[len(inc.Timeline)-1].Detail, key)
+		require.Len(t, inc.Pages, 2, key)
+		assert.Equal(t, sms, inc.Pages[0].Key)
+		assert.Equal(t, engine.PagePending, inc.Pages[0].Status)
+		assert.Equal(t, engine.EntryEscalated, got[i].step.Entries[0].Kind, "the step applied comes with the claims")
 	}
-	assert.Equal(t, 2, got[0].Incident.Firing, "the batch's later alert joined INC-1")
-	assert.NotEqual(t, got[0].Timers[0].Lease, got[1].Timers[0].Lease)
+	assert.Equal(t, 2, got[0].claimed.Incident.Firing, "the batch's later alert joined INC-1")
+	assert.NotEqual(t, got[0].claimed.Timers[0].Lease, got[1].claimed.Timers[0].Lease)
 
 	if f.Reopen != nil {
 		s = f.Reopen(t, s)
 	}
 	due := claim(t, s, T0)
-	require.Len(t, due, 1, "only INC-3's resolution notices: the escalations are held")
+	require.Len(t, due, 1, "only INC-3's resolution notices: no escalation is due, the SMS are held")
 	assert.Equal(t, "resolved/INC-3", due[0].ID)
-	assert.Empty(t, claim(t, s, T0.Add(lease-time.Second)))
-	again := claimOne(t, s, T0.Add(lease), "esc/INC-1")
+	again := claimOne(t, s, T0.Add(lease), engine.PageKey("INC-1", 1, 0, 0, "alice", engine.ChannelSMS))
 	assert.Equal(t, 2, again.Claims, "claimed once by the ingest, once after its lease")
+	claimOne(t, s, T0.Add(2*time.Minute), engine.PageKey("INC-2", 1, 0, 0, "alice", engine.ChannelVoice))
+	next := claimOne(t, s, T0.Add(5*time.Minute), "esc/INC-1")
+	assert.Equal(t, 1, next.Step)
 
-	_, got = ingestAndClaim(t, s, 0, alert("fp5", engine.AlertFiring, "g5"))
-	assert.Empty(t, got, "no lease, no claim")
-	claimOne(t, s, T0, "esc/INC-4")
-}
-
-// ingestAndClaim ingests alerts at T0 with lease, and returns what was
-// handed over by the time the ingest returned.
-func ingestAndClaim(t *testing.T, s engine.Store, lease time.Duration, alerts ...engine.Classified) ([]engine.IngestResult, []engine.Claimed) {
-	t.Helper()
-	var got []engine.Claimed
-	res, err := s.IngestAndClaim(ctx, T0, alerts, lease, func(c engine.Claimed) { got = append(got, c) })
+	_, err := s.Ingest(ctx, T0, []engine.Classified{alert("fp5", engine.AlertFiring, "g5")})
 	require.NoError(t, err)
-	require.Len(t, res, len(alerts))
-	return res, got
+	claimOne(t, s, T0, "esc/INC-4") // without a first step, the escalation is due
 }

@@ -58,7 +58,7 @@ func Run(t *testing.T, f Factory) {
 		"a completion claims the timers it brings forward":          testCompleteClaimsWhatItBringsForward,
 		"an ack timeout's completion claims its escalation":         testCompleteClaimsTheRetriggeredEscalation,
 		"a stale completion claims nothing":                         testStaleCompletionClaimsNothing,
-		"an ingest claims the escalations of what it opens":         testIngestClaimsWhatItOpens,
+		"an ingest runs the first step of what it opens":            testIngestRunsTheFirstStep,
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) { test(t, f) })

@@ -86,14 +86,31 @@ local function lease_timer(shard, id, t, token, lease_until, lease_score)
   return json
 end
 
+-- claim_made claims the timers of made that are due at now_score and not
+-- claimed, each once, and returns them as JSON: claim i (from 1) gets the
+-- lease token token .. '-' .. i.
+local function claim_made(made, now_score, token, lease_until, lease_score)
+  local out = {}
+  for i, timer_id in ipairs(made) do
+    local json = redis.call('HGET', K.timers, timer_id)
+    local t = json and cjson.decode(json)
+    local shard = shard_key(timer_id)
+    local score = t and (t.lease or '') == '' and redis.call('ZSCORE', shard, timer_id)
+    if score and tonumber(score) <= tonumber(now_score) then
+      out[#out + 1] = lease_timer(shard, timer_id, t, token .. '-' .. i, lease_until, lease_score)
+    end
+  end
+  return out
+end
+
 local function remove_timer(id)
   redis.call('HDEL', K.timers, id)
   redis.call('ZREM', shard_key(id), id)
 end
 
--- new_timer makes a timer of an incident, as a table to encode (gen is a
+-- timer_json writes a timer of an incident made by a script (gen is a
 -- number, written as a string; round and step are left out when 0).
-local function new_timer(id, kind, key, gen, due, round, step)
+local function timer_json(id, kind, key, gen, due, round, step)
   local t = {id = id, kind = kind, incident = key, gen = int(gen), due = due}
   if round and round ~= 0 then
     t.round = round
@@ -101,12 +118,7 @@ local function new_timer(id, kind, key, gen, due, round, step)
   if step and step ~= 0 then
     t.step = step
   end
-  return t
-end
-
--- timer_json writes a timer of an incident made by a script (new_timer).
-local function timer_json(id, kind, key, gen, due, round, step)
-  return cjson.encode(new_timer(id, kind, key, gen, due, round, step))
+  return cjson.encode(t)
 end
 
 -- entry writes a timeline entry as engine.Entry's JSON.

@@ -149,20 +149,6 @@ local function apply(k, o)
   end
 end
 
--- claim_made claims the timers of made that are due at now and not
--- claimed, each once, adding them to out as JSON.
-local function claim_made(out)
-  for i, timer_id in ipairs(made) do
-    local json = redis.call('HGET', K.timers, timer_id)
-    local t = json and cjson.decode(json)
-    local shard = shard_key(timer_id)
-    local score = t and (t.lease or '') == '' and redis.call('ZSCORE', shard, timer_id)
-    if score and tonumber(score) <= tonumber(now_score) then
-      out[#out + 1] = lease_timer(shard, timer_id, t, token .. '-' .. i, lease_until, lease_score)
-    end
-  end
-end
-
 if id ~= '' and not finish() then
   return {'lease_lost'}
 end
@@ -180,7 +166,7 @@ end
 apply(k, HEAD + 14)
 local claimed = {}
 if lease_until ~= '' then
-  claim_made(claimed)
+  claimed = claim_made(made, now_score, token, lease_until, lease_score)
 end
 if #claimed == 0 then
   return {'ok'}

@@ -1,9 +1,10 @@
 -- ingest.lua: Store.Ingest. Records a batch of classified alerts in one
 -- transition: duplicates are counted, new alerts join their group's open
 -- incident or open one (with its escalation timer due now), resolved alerts
--- resolve their incident when no other alert of it is firing. With a lease
--- end given, the escalation timer of each incident it opens is made claimed,
--- as claim_due.lua would claim it.
+-- resolve their incident when no other alert of it is firing. An incident
+-- opened by an alert given a first-step plan (and not resolved again by the
+-- batch) then runs that step in place of its escalation timer, as
+-- complete.lua would apply it, and the step's timers due now are claimed.
 --
 -- KEYS: common.lua's.
 -- ARGV: common.lua's head, then
@@ -11,34 +12,75 @@
 --   [HEAD+2] now in Unix ms, rounded down
 --   [HEAD+3] now as a due score (rounded up)
 --   [HEAD+4] incident key prefix ("INC")
---   [HEAD+5] lease end of the claims, as Go writes times ('' to claim nothing)
+--   [HEAD+5] lease end of the claims, as Go writes times
 --   [HEAD+6] lease end as a due score (rounded up)
---   [HEAD+7] lease token base: claim i (from 1) gets lease base .. '-' .. i
---   [HEAD+8] number of alerts, then per alert FIELDS strings:
+--   [HEAD+7] lease token base: claim i (from 1) of incident key gets
+--            base .. '-' .. key .. '-' .. i
+--   [HEAD+8] number of first-step plans, then per plan: '1' to set the
+--            position, round, step; the number of entries, then each
+--            (engine.Entry as JSON); the number of pages, then per page its
+--            key after 'page/' .. incident key, and its JSON with an empty
+--            key; the number of timers, then per timer its ID before and
+--            after the incident key, its due score, and its JSON with an
+--            empty ID and incident
+--   then the number of alerts, then per alert FIELDS strings:
 --            id, body (engine.Classified as JSON), status, event reason
 --            ('' for none), group key, priority, summary, integration,
 --            source, service, policy, category, first alert time (its
---            startsAt, or now when unset or later), ends at ('' for none)
+--            startsAt, or now when unset or later), ends at ('' for none),
+--            first-step plan (from 1; 0 for none)
 -- Returns: per alert, three strings: outcome, incident key ('' for none),
---          priority; then per claimed escalation, common.lua's snapshot of
---          its incident as the ingest left it and the timer as JSON.
+--          priority; then per first step run: the incident key, its plan,
+--          common.lua's snapshot of the incident as the ingest left it, the
+--          number of timers claimed, and each as JSON.
 
 local NOW, NOW_MS, NOW_SCORE, PREFIX = ARGV[HEAD + 1], ARGV[HEAD + 2], ARGV[HEAD + 3], ARGV[HEAD + 4]
 local LEASE_UNTIL, LEASE_SCORE, TOKEN = ARGV[HEAD + 5], ARGV[HEAD + 6], ARGV[HEAD + 7]
-local COUNT = tonumber(ARGV[HEAD + 8])
-local FIELDS = 14
--- claimed lists the escalation timers claimed, as {incident key, JSON}.
-local claimed = {}
+local FIELDS = 15
+
+-- read_plans reads the first-step plans whose count is ARGV[o], and
+-- returns them with where the arguments after them start.
+local function read_plans(o)
+  local plans = {}
+  for p = 1, tonumber(ARGV[o]) do
+    local plan = {entries = {}, pages = {}, timers = {}}
+    if ARGV[o + 1] == '1' then
+      plan.position = {ARGV[o + 2], ARGV[o + 3]}
+    end
+    o = o + 4
+    for i = 1, tonumber(ARGV[o]) do
+      plan.entries[i] = ARGV[o + i]
+    end
+    o = o + tonumber(ARGV[o]) + 1
+    for i = 1, tonumber(ARGV[o]) do
+      local b = o + (i - 1) * 2
+      plan.pages[i] = {suffix = ARGV[b + 1], json = ARGV[b + 2]}
+    end
+    o = o + tonumber(ARGV[o]) * 2 + 1
+    for i = 1, tonumber(ARGV[o]) do
+      local b = o + (i - 1) * 4
+      plan.timers[i] = {prefix = ARGV[b + 1], suffix = ARGV[b + 2], score = ARGV[b + 3], json = ARGV[b + 4]}
+    end
+    o = o + tonumber(ARGV[o]) * 4
+    plans[p] = plan
+  end
+  return plans, o + 1
+end
+
+local PLANS, ALERTS = read_plans(HEAD + 8)
+local COUNT = tonumber(ARGV[ALERTS])
+-- opened lists the incidents opened by alerts with a plan, as {key, plan}.
+local opened = {}
 
 -- alert reads the i-th alert (from 0) of the batch.
 local function alert(i)
-  local o = HEAD + 9 + i * FIELDS
+  local o = ALERTS + 1 + i * FIELDS
   return {
     id = ARGV[o], body = ARGV[o + 1], status = ARGV[o + 2], event = ARGV[o + 3],
     group = ARGV[o + 4], priority = ARGV[o + 5], summary = ARGV[o + 6],
     integration = ARGV[o + 7], source = ARGV[o + 8], service = ARGV[o + 9],
     policy = ARGV[o + 10], category = ARGV[o + 11], first_alert_at = ARGV[o + 12],
-    ends_at = ARGV[o + 13],
+    ends_at = ARGV[o + 13], plan = tonumber(ARGV[o + 14]),
   }
 end
 
@@ -76,8 +118,7 @@ local function duplicate(st, a)
   return is_open(st.incident)
 end
 
--- open_new opens an incident for a, with its escalation due now: claimed
--- when a lease end is given.
+-- open_new opens an incident for a, with its escalation due now.
 local function open_new(a)
   local n = redis.call('INCR', K.seq)
   local key = PREFIX .. '-' .. int(n)
@@ -101,12 +142,9 @@ local function open_new(a)
   redis.call('ZADD', K.open_incidents, n, key)
   redis.call('HINCRBY', K.meta, 'open:' .. a.priority, 1)
   local id = ESC_PREFIX .. key
-  local t = new_timer(id, 'escalate', key, 1, NOW)
-  if LEASE_UNTIL == '' then
-    put_timer(id, cjson.encode(t), NOW_SCORE)
-  else
-    local token = TOKEN .. '-' .. (#claimed + 1)
-    claimed[#claimed + 1] = {key, lease_timer(shard_key(id), id, t, token, LEASE_UNTIL, LEASE_SCORE)}
+  put_timer(id, timer_json(id, 'escalate', key, 1, NOW), NOW_SCORE)
+  if a.plan > 0 then
+    opened[#opened + 1] = {key, a.plan}
   end
   return key
 end
@@ -192,12 +230,50 @@ for i = 0, COUNT - 1 do
     out[#out + 1] = v
   end
 end
--- An escalation is gone when a later alert of the batch resolved its
--- incident.
-for _, c in ipairs(claimed) do
-  if redis.call('HEXISTS', K.timers, ESC_PREFIX .. c[1]) == 1 then
-    out[#out + 1] = snapshot(c[1])
-    out[#out + 1] = c[2]
+-- first_step runs plan on the new incident key in place of its escalation
+-- timer, and returns the claims of the timers it makes due now.
+local function first_step(key, plan)
+  local k = incident_keys(key)
+  remove_timer(ESC_PREFIX .. key)
+  if plan.position then
+    redis.call('HSET', k.fields, 'round', plan.position[1], 'step', plan.position[2])
+  end
+  for _, e in ipairs(plan.entries) do
+    redis.call('RPUSH', k.timeline, e)
+  end
+  for _, p in ipairs(plan.pages) do
+    local page_key = 'page/' .. key .. p.suffix
+    local page = cjson.decode(p.json)
+    page.key = page_key
+    redis.call('HSET', k.pages, page_key, cjson.encode(page))
+    redis.call('RPUSH', k.order, page_key)
+  end
+  local made = {}
+  for _, t in ipairs(plan.timers) do
+    local id = t.prefix .. key .. t.suffix
+    if redis.call('HEXISTS', K.timers, id) == 0 then
+      local timer = cjson.decode(t.json)
+      timer.id, timer.incident = id, key
+      put_timer(id, cjson.encode(timer), t.score)
+      made[#made + 1] = id
+    end
+  end
+  return claim_made(made, NOW_SCORE, TOKEN .. '-' .. key, LEASE_UNTIL, LEASE_SCORE)
+end
+
+-- An incident keeps its escalation timer unless a later alert of the batch
+-- resolved it.
+for _, o in ipairs(opened) do
+  local key = o[1]
+  if redis.call('HEXISTS', K.timers, ESC_PREFIX .. key) == 1 then
+    local claimed = first_step(key, PLANS[o[2]])
+    out[#out + 1] = key
+    out[#out + 1] = o[2]
+    out[#out + 1] = snapshot(key)
+    out[#out + 1] = #claimed
+    for _, json in ipairs(claimed) do
+      out[#out + 1] = json
+    end
   end
 end
 return out
