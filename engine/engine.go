@@ -277,7 +277,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			// Run what Ingest claimed for this Run before it closed.
+			// Send what Ingest handed over before the gate closed.
 			e.handoff.setOpen(false)
 			_, _ = e.RunDue(ctx)
 			return nil
@@ -316,10 +316,11 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 // worker that finishes takes the next claimed timer without waiting for
 // the others. The timers a completion claims as it makes them due (the
 // pages of an escalation step), and the pages of the first steps Ingest
-// ran, are queued and started before any more are claimed from the store. A timer once claimed, a queued one too, runs to
-// its end even when ctx is cancelled (each send has its own deadline), so
-// that stopping the engine never strands a claim, whose lease would hold
-// the timer from other replicas. Tests call RunDue after moving the clock.
+// ran, are queued and started before any more are claimed from the store.
+// A timer once claimed, a queued one too, runs to its end even when ctx is
+// cancelled (each send has its own deadline), so that stopping the engine
+// never strands a claim, whose lease would hold the timer from other
+// replicas. Tests call RunDue after moving the clock.
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	w := e.newWorkers(ctx)
 	err := e.claimAndRun(ctx, w)

@@ -134,18 +134,9 @@ func appendPlans(args []any, plans []engine.Completion) ([]any, error) {
 		if len(cp.DueNow) > 0 {
 			return nil, fmt.Errorf("first step: brings timers forward (%v): a new incident has none", cp.DueNow)
 		}
-		if p := cp.Position; p != nil {
-			args = append(args, "1", p.Round, p.Step)
-		} else {
-			args = append(args, "0", 0, 0)
-		}
-		args = append(args, len(cp.Entries))
-		for _, e := range cp.Entries {
-			b, err := json.Marshal(e)
-			if err != nil {
-				return nil, fmt.Errorf("first step: encode entry: %w", err)
-			}
-			args = append(args, b)
+		var err error
+		if args, err = appendPosition(args, &cp); err != nil {
+			return nil, fmt.Errorf("first step: %w", err)
 		}
 		args = append(args, len(cp.Pages))
 		for _, p := range cp.Pages {

@@ -40,8 +40,10 @@
 // microsecond later than the timer's own time. A completion that claims
 // (CompleteAndClaim) does so in its own script, for the timers it creates
 // or brings forward scored at or before now rounded up, so that a timer it
-// makes due at now is claimed with it: a new incident's page is claimed by
-// its escalation's completion, with no script (and no fsync) of its own.
+// makes due at now is claimed with it: a later step's page is claimed by
+// its escalation's completion, with no script (and no fsync) of its own. A
+// new incident's first step runs in the ingest's script itself
+// (IngestAndEscalate), which claims the step's pages.
 // The shard count is fixed when the deployment is created. Events are listed, and old incidents and
 // events purged, by times kept to the millisecond, rounded down (Purge never
 // removes what happened in the millisecond of its cutoff).

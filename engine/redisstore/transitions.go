@@ -197,19 +197,9 @@ func completeArgs(now time.Time, cp *engine.Completion, lease time.Duration) ([]
 	t := &cp.Timer
 	args := []any{t.ID, t.Lease, completionKey(cp), t.Gen, flag(cp.Fenced), flag(cp.Retrigger),
 		formatTime(cp.RetryAt), dueScore(cp.RetryAt), formatTime(now), dueScore(now)}
-	args = appendLease(args, now, lease)
-	if p := cp.Position; p != nil {
-		args = append(args, "1", p.Round, p.Step)
-	} else {
-		args = append(args, "0", 0, 0)
-	}
-	args = append(args, len(cp.Entries))
-	for _, e := range cp.Entries {
-		b, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("complete %s: encode entry: %w", t.ID, err)
-		}
-		args = append(args, b)
+	args, err := appendPosition(appendLease(args, now, lease), cp)
+	if err != nil {
+		return nil, fmt.Errorf("complete %s: %w", t.ID, err)
 	}
 	args = append(args, len(cp.Pages))
 	for _, p := range cp.Pages {
@@ -243,6 +233,26 @@ func appendLease(args []any, now time.Time, lease time.Duration) []any {
 	}
 	until := now.Add(lease)
 	return append(args, formatTime(until), dueScore(until), rand.Text())
+}
+
+// appendPosition adds a completion's escalation position ('1' to set it,
+// round, step) and its timeline entries (their number, then each as JSON),
+// as complete.lua and ingest.lua read them.
+func appendPosition(args []any, cp *engine.Completion) ([]any, error) {
+	if p := cp.Position; p != nil {
+		args = append(args, "1", p.Round, p.Step)
+	} else {
+		args = append(args, "0", 0, 0)
+	}
+	args = append(args, len(cp.Entries))
+	for _, e := range cp.Entries {
+		b, err := json.Marshal(e)
+		if err != nil {
+			return nil, fmt.Errorf("encode entry: %w", err)
+		}
+		args = append(args, b)
+	}
+	return args, nil
 }
 
 // completionKey is the key of the incident a completion applies to.
