@@ -51,12 +51,18 @@ func (s *Store) Alert(ctx context.Context, id string) (engine.AlertRecord, error
 	}
 	body, _ := parts[0].(string)
 	state, _ := parts[1].(string)
-	return decodeAlert(body, state)
+	rec, err := decodeAlert(body, state)
+	s.dups.addTo(&rec)
+	return rec, err
 }
 
 // Events lists alerts recorded as events, most recently seen first (to the
-// millisecond), a page at a time (list_alerts.lua).
+// millisecond), a page at a time (list_alerts.lua), once the duplicates
+// counted in memory are in Redis's index of when each was last seen.
 func (s *Store) Events(ctx context.Context, f engine.EventFilter) ([]engine.AlertRecord, error) {
+	if err := s.FlushCounts(ctx); err != nil {
+		return nil, err
+	}
 	var out []engine.AlertRecord
 	top, lowest := "+inf", "-inf"
 	if !f.Since.IsZero() {
@@ -123,6 +129,9 @@ func (s *Store) alertPage(ctx context.Context, top, lowest string, skip int) (pa
 func (s *Store) Purge(ctx context.Context, before time.Time, max int) (int, error) {
 	if max <= 0 {
 		return 0, nil
+	}
+	if err := s.FlushCounts(ctx); err != nil { // last-seen times decide
+		return 0, err
 	}
 	v, err := s.run(ctx, scriptPurge, "purge", nowScore(before), max)
 	if err != nil {

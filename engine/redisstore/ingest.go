@@ -12,8 +12,7 @@ import (
 
 // Ingest records a batch of classified alerts in one transition (ingest.lua).
 func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classified) ([]engine.IngestResult, error) {
-	results, _, err := s.ingest(ctx, now, batch, nil, 0)
-	return results, err
+	return s.ingest(ctx, now, batch, nil)
 }
 
 // IngestAndEscalate is Ingest, running the first escalation step of each
@@ -22,15 +21,7 @@ func (s *Store) Ingest(ctx context.Context, now time.Time, batch []engine.Classi
 // batch's alerts that may open an incident, for a stand-in incident with an
 // empty key: the script puts in the key of the incident it opens.
 func (s *Store) IngestAndEscalate(ctx context.Context, now time.Time, batch []engine.Classified, step engine.FirstStep) ([]engine.IngestResult, error) {
-	plans, planOf := planFirstSteps(now, batch, step.Plan)
-	results, stepped, err := s.ingest(ctx, now, batch, &firstSteps{plans: plans, of: planOf}, step.Lease)
-	if err != nil {
-		return nil, err
-	}
-	for _, st := range stepped {
-		step.Hand(st.claimed, plans[st.plan-1])
-	}
-	return results, nil
+	return s.ingest(ctx, now, batch, &step)
 }
 
 // firstSteps are the plans of an ingest's first steps, and which plan each
@@ -46,16 +37,35 @@ type stepped struct {
 	claimed engine.Claimed
 }
 
-func (s *Store) ingest(ctx context.Context, now time.Time, batch []engine.Classified, steps *firstSteps, lease time.Duration) ([]engine.IngestResult, []stepped, error) {
+// ingest answers a batch of duplicates only from duplicates.lua, and runs
+// ingest.lua, with the first steps of step when given, for any other.
+func (s *Store) ingest(ctx context.Context, now time.Time, batch []engine.Classified, step *engine.FirstStep) ([]engine.IngestResult, error) {
+	if results, ok, err := s.countDuplicates(ctx, now, batch); ok || err != nil {
+		return results, err
+	}
+	var steps *firstSteps
+	var lease time.Duration
+	if step != nil {
+		plans, of := planFirstSteps(now, batch, step.Plan)
+		steps, lease = &firstSteps{plans: plans, of: of}, step.Lease
+	}
 	args, err := ingestArgs(now, lease, s.incPrefix, batch, steps)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	v, err := s.run(ctx, scriptIngest, "ingest", args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return ingestAnswer(v, batch)
+	results, ran, err := ingestAnswer(v, batch)
+	if err != nil {
+		return nil, err
+	}
+	s.dups.saw(batch)
+	for _, st := range ran {
+		step.Hand(st.claimed, steps.plans[st.plan-1])
+	}
+	return results, nil
 }
 
 // planFirstSteps plans the first step of the incidents batch may open: one

@@ -30,6 +30,8 @@ var (
 	scriptPurge         = loadScript("purge.lua")
 	scriptReadAlert     = loadScript("read_alert.lua")
 	scriptListAlerts    = loadScript("list_alerts.lua")
+	scriptDuplicates    = loadScript("duplicates.lua")
+	scriptAddCounts     = loadScript("add_counts.lua")
 )
 
 func loadScript(name string) *redis.Script {

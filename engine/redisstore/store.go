@@ -68,6 +68,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -90,6 +91,9 @@ type Options struct {
 	// the deployment is created (default 16); 0 takes the deployment's, and
 	// another number than the deployment's is an error.
 	TimerShards int
+	// CountEvery is how often the duplicates counted in memory are added to
+	// Redis (default 1s; see FlushCounts).
+	CountEvery time.Duration
 }
 
 // defaultShards is the number of timer shards of a new deployment.
@@ -105,6 +109,7 @@ type Store struct {
 	scriptKeys []string
 	head       []any
 	nextShard  atomic.Uint64 // the shard ClaimDue visits first, in turn
+	dups       *duplicates
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -146,6 +151,8 @@ func open(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store,
 	s := &Store{rdb: rdb, keys: k, incPrefix: cmp.Or(opts.IncidentPrefix, "INC"), scriptKeys: k.scriptKeys()}
 	s.head = append(k.scriptPrefixes(), engine.EscalationTimerID(""), engine.ResolvedTimerID(""))
 	s.nextShard.Store(rand.Uint64())
+	s.dups = newDuplicates(cmp.Or(opts.CountEvery, time.Second))
+	go s.flushEvery()
 	return s, nil
 }
 
@@ -172,16 +179,17 @@ func deploymentShards(ctx context.Context, rdb redis.UniversalClient, k keys, wa
 	return have, nil
 }
 
-// Close closes the client the store opened; a client given in Options is
-// left open.
+// Close adds the duplicates counted in memory to Redis, and closes the
+// client the store opened; a client given in Options is left open.
 func (s *Store) Close() error {
+	err := s.dups.stopFlushing()
 	if !s.ownsClient {
-		return nil
+		return err
 	}
-	if err := s.rdb.Close(); err != nil && !errors.Is(err, redis.ErrClosed) {
-		return fmt.Errorf("close redis client: %w", err)
+	if cerr := s.rdb.Close(); cerr != nil && !errors.Is(cerr, redis.ErrClosed) {
+		return errors.Join(err, fmt.Errorf("close redis client: %w", cerr))
 	}
-	return nil
+	return err
 }
 
 // Ping reports whether Redis answers.

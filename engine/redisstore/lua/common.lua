@@ -139,6 +139,31 @@ local function is_open(key)
   return state ~= false and state ~= 'resolved'
 end
 
+-- load_state reads what the store made of alert id (alert-state), or nil.
+local function load_state(id)
+  local s = redis.call('HGET', K.alert_state, id)
+  if not s then
+    return nil
+  end
+  return cjson.decode(s)
+end
+
+-- duplicate reports whether a changes nothing about the alert recorded as
+-- st but its count: the same status, and for a firing alert, still where it
+-- was recorded (an open incident, or an event that is still an event).
+local function duplicate(st, a)
+  if st.status ~= a.status then
+    return false
+  end
+  if a.status == 'resolved' then
+    return true
+  end
+  if not st.incident then
+    return a.event ~= ''
+  end
+  return is_open(st.incident)
+end
+
 -- resolve_incident moves an open incident to resolved, stops its escalation
 -- and schedules its resolution notices (embedded change.resolve). now_ms is
 -- now rounded down, now_score rounded up.

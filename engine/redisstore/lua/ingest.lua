@@ -84,14 +84,6 @@ local function alert(i)
   }
 end
 
-local function load_state(id)
-  local s = redis.call('HGET', K.alert_state, id)
-  if not s then
-    return nil
-  end
-  return cjson.decode(s)
-end
-
 -- save_state records what the store made of an alert seen now.
 local function save_state(id, st)
   redis.call('HSET', K.alert_state, id, cjson.encode(st))
@@ -100,22 +92,6 @@ local function save_state(id, st)
   else
     redis.call('ZADD', K.loose_alerts, NOW_MS, id)
   end
-end
-
--- duplicate reports whether a changes nothing about the alert recorded as
--- st but its count: the same status, and for a firing alert, still where it
--- was recorded (an open incident, or an event that is still an event).
-local function duplicate(st, a)
-  if st.status ~= a.status then
-    return false
-  end
-  if a.status == 'resolved' then
-    return true
-  end
-  if not st.incident then
-    return a.event ~= ''
-  end
-  return is_open(st.incident)
 end
 
 -- open_new opens an incident for a, with its escalation due now.

@@ -1,0 +1,94 @@
+package redisstore_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/redisstore"
+	"github.com/klaxonhq/klaxon/internal/redistest"
+)
+
+// changes is Redis's count of writes (rdb_changes_since_last_save: the
+// test servers never save).
+func changes(t *testing.T, rdb *redis.Client) int64 {
+	t.Helper()
+	info, err := rdb.Info(ctx, "persistence").Result()
+	require.NoError(t, err)
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "rdb_changes_since_last_save:"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			require.NoError(t, err)
+			return n
+		}
+	}
+	t.Fatal("no rdb_changes_since_last_save in INFO")
+	return 0
+}
+
+func firing(fp string) engine.Classified {
+	return engine.Classified{Alert: engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: fp},
+		Priority: engine.P1, Service: "checkout", GroupKey: "g/" + fp, Integration: "am"}
+}
+
+// A batch of duplicates only is answered without writing to Redis: the
+// store counts them in memory and its own reads add them, while another
+// replica sees the count Redis holds until the counts are added (every
+// CountEvery, by FlushCounts, and at Close). A batch with a new alert
+// writes its duplicates' counts with it.
+func TestDuplicatesAreCountedInMemory(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	prefix := newPrefix()
+	s, err := redisstore.Open(ctx, redisstore.Options{URL: srv.URL(), Prefix: prefix, CountEvery: time.Hour})
+	require.NoError(t, err)
+	other := open(t, srv.URL(), redisstore.Options{Prefix: prefix, CountEvery: time.Hour})
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	count := func(st engine.Store) (int64, time.Time) {
+		t.Helper()
+		rec, err := st.Alert(ctx, "am/fp1")
+		require.NoError(t, err)
+		return rec.Count, rec.LastSeen.UTC()
+	}
+
+	res, err := s.Ingest(ctx, t0, []engine.Classified{firing("fp1")})
+	require.NoError(t, err)
+	require.Equal(t, engine.OutcomeOpened, res[0].Outcome)
+	before := changes(t, rdb)
+	for i := 1; i <= 3; i++ {
+		res, err := s.Ingest(ctx, t0.Add(time.Duration(i)*time.Second), []engine.Classified{firing("fp1")})
+		require.NoError(t, err)
+		assert.Equal(t, engine.IngestResult{AlertID: "am/fp1", Outcome: engine.OutcomeDuplicate, Incident: "INC-1", Priority: engine.P1}, res[0])
+	}
+	assert.Equal(t, before, changes(t, rdb), "no write for duplicates")
+	n, last := count(s)
+	assert.Equal(t, int64(4), n)
+	assert.Equal(t, t0.Add(3*time.Second), last)
+	n, last = count(other)
+	assert.Equal(t, int64(1), n, "not added yet")
+	assert.Equal(t, t0, last)
+
+	require.NoError(t, s.FlushCounts(ctx))
+	n, last = count(other)
+	assert.Equal(t, int64(4), n)
+	assert.Equal(t, t0.Add(3*time.Second), last)
+
+	_, err = s.Ingest(ctx, t0.Add(4*time.Second), []engine.Classified{firing("fp1"), firing("fp2")})
+	require.NoError(t, err)
+	n, _ = count(other)
+	assert.Equal(t, int64(5), n, "counted with the new alert's write")
+
+	_, err = s.Ingest(ctx, t0.Add(5*time.Second), []engine.Classified{firing("fp1"), firing("fp2")})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	n, last = count(other)
+	assert.Equal(t, int64(6), n, "added at Close")
+	assert.Equal(t, t0.Add(5*time.Second), last)
+}
