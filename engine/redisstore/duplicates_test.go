@@ -1,12 +1,9 @@
 package redisstore_test
 
 import (
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -14,23 +11,6 @@ import (
 	"github.com/klaxonhq/klaxon/engine/redisstore"
 	"github.com/klaxonhq/klaxon/internal/redistest"
 )
-
-// changes is Redis's count of writes (rdb_changes_since_last_save: the
-// test servers never save).
-func changes(t *testing.T, rdb *redis.Client) int64 {
-	t.Helper()
-	info, err := rdb.Info(ctx, "persistence").Result()
-	require.NoError(t, err)
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "rdb_changes_since_last_save:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			require.NoError(t, err)
-			return n
-		}
-	}
-	t.Fatal("no rdb_changes_since_last_save in INFO")
-	return 0
-}
 
 func firing(fp string) engine.Classified {
 	return engine.Classified{Alert: engine.Alert{Source: "am", Fingerprint: fp, Status: engine.AlertFiring, Summary: fp},
@@ -44,8 +24,8 @@ func firing(fp string) engine.Classified {
 // writes its duplicates' counts with it.
 func TestDuplicatesAreCountedInMemory(t *testing.T) {
 	srv := redistest.Start(t)
-	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
-	defer rdb.Close()
+	// rdb_changes_since_last_save counts writes: the test servers never save.
+	changes := func() int64 { return srv.Info(t, "persistence", "rdb_changes_since_last_save") }
 	prefix := newPrefix()
 	s, err := redisstore.Open(ctx, redisstore.Options{URL: srv.URL(), Prefix: prefix, CountEvery: time.Hour})
 	require.NoError(t, err)
@@ -61,13 +41,13 @@ func TestDuplicatesAreCountedInMemory(t *testing.T) {
 	res, err := s.Ingest(ctx, t0, []engine.Classified{firing("fp1")})
 	require.NoError(t, err)
 	require.Equal(t, engine.OutcomeOpened, res[0].Outcome)
-	before := changes(t, rdb)
+	before := changes()
 	for i := 1; i <= 3; i++ {
 		res, err := s.Ingest(ctx, t0.Add(time.Duration(i)*time.Second), []engine.Classified{firing("fp1")})
 		require.NoError(t, err)
 		assert.Equal(t, engine.IngestResult{AlertID: "am/fp1", Outcome: engine.OutcomeDuplicate, Incident: "INC-1", Priority: engine.P1}, res[0])
 	}
-	assert.Equal(t, before, changes(t, rdb), "no write for duplicates")
+	assert.Equal(t, before, changes(), "no write for duplicates")
 	n, last := count(s)
 	assert.Equal(t, int64(4), n)
 	assert.Equal(t, t0.Add(3*time.Second), last)

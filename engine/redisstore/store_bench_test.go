@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -44,30 +43,14 @@ func benchAlerts(from, n int) []engine.Classified {
 	return batch
 }
 
-// usedMemory is Redis's used_memory in bytes.
-func usedMemory(b *testing.B, s *Store) int64 {
-	b.Helper()
-	info, err := s.rdb.Info(context.Background(), "memory").Result()
-	require.NoError(b, err)
-	for line := range strings.Lines(info) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			require.NoError(b, err)
-			return n
-		}
-	}
-	b.Fatal("no used_memory in INFO")
-	return 0
-}
-
 // BenchmarkIngestNew ingests batches of new alerts, each opening an
 // incident with its escalation timer.
 func BenchmarkIngestNew(b *testing.B) {
 	for _, n := range []int{10, 100} {
 		b.Run(fmt.Sprintf("batch=%d", n), func(b *testing.B) {
-			s, _ := benchStore(b)
+			s, srv := benchStore(b)
 			ctx := context.Background()
-			before, next := usedMemory(b, s), 0
+			before, next := srv.Info(b, "memory", "used_memory"), 0
 			b.ReportAllocs()
 			for b.Loop() {
 				_, err := s.Ingest(ctx, benchT0, benchAlerts(next, n))
@@ -77,7 +60,7 @@ func BenchmarkIngestNew(b *testing.B) {
 				next += n
 			}
 			b.ReportMetric(float64(next)/b.Elapsed().Seconds(), "alerts/s")
-			b.ReportMetric(float64(usedMemory(b, s)-before)/float64(next), "redis-B/incident")
+			b.ReportMetric(float64(srv.Info(b, "memory", "used_memory")-before)/float64(next), "redis-B/incident")
 		})
 	}
 }

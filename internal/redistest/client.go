@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -44,4 +46,27 @@ func (s *Server) clusterReady(ctx context.Context) error {
 		return errors.New("cluster state is not ok yet")
 	}
 	return nil
+}
+
+// Info returns the integer field of an INFO section of the server, failing
+// tb when it has none.
+func (s *Server) Info(tb testing.TB, section, field string) int64 {
+	tb.Helper()
+	c := s.client()
+	defer c.Close()
+	info, err := c.Info(context.Background(), section).Result()
+	if err != nil {
+		tb.Fatalf("INFO %s: %v", section, err)
+	}
+	for line := range strings.Lines(info) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				tb.Fatalf("INFO %s: %s: %v", section, field, err)
+			}
+			return n
+		}
+	}
+	tb.Fatalf("INFO %s has no %s", section, field)
+	return 0
 }
