@@ -121,16 +121,21 @@ func (d *duplicates) take() map[string]pendingCount {
 	return p
 }
 
-// giveBack returns counts whose adding failed, to be added with the next.
+// giveBack returns counts whose adding failed, to be added with the next;
+// a count begun since on a record made anew replaces its record's.
 func (d *duplicates) giveBack(counts map[string]pendingCount) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for id, c := range counts {
-		if p, ok := d.pending[id]; ok && p.firstSeen == c.firstSeen {
+		p, ok := d.pending[id]
+		switch {
+		case !ok:
+			d.pending[id] = c
+		case p.firstSeen == c.firstSeen:
 			c.n += p.n
 			c.lastSeen = later(c.lastSeen, p.lastSeen)
+			d.pending[id] = c
 		}
-		d.pending[id] = c
 	}
 }
 

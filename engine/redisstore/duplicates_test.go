@@ -72,3 +72,28 @@ func TestDuplicatesAreCountedInMemory(t *testing.T) {
 	assert.Equal(t, int64(6), n, "added at Close")
 	assert.Equal(t, t0.Add(5*time.Second), last)
 }
+
+// Counts that cannot be added while Redis is down wait, with those counted
+// after Redis is back, for the next time.
+func TestDuplicateCountsWaitOutAnOutage(t *testing.T) {
+	srv := redistest.Start(t)
+	prefix := newPrefix()
+	s := open(t, srv.URL(), redisstore.Options{Prefix: prefix, CountEvery: time.Hour})
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		_, err := s.Ingest(ctx, t0.Add(time.Duration(i)*time.Second), []engine.Classified{firing("fp1")})
+		require.NoError(t, err)
+	}
+	srv.Stop()
+	require.ErrorIs(t, s.FlushCounts(ctx), engine.ErrUnavailable)
+	srv.Start()
+	_, err := s.Ingest(ctx, t0.Add(3*time.Second), []engine.Classified{firing("fp1")})
+	require.NoError(t, err)
+	require.NoError(t, s.FlushCounts(ctx))
+
+	other := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
+	rec, err := other.Alert(ctx, "am/fp1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), rec.Count)
+	assert.Equal(t, t0.Add(3*time.Second), rec.LastSeen.UTC())
+}
