@@ -63,6 +63,9 @@ type Engine struct {
 	classifier atomic.Pointer[Classifier]
 	wake       chan struct{}
 	handoff    handoff
+	// queued counts the claimed timers waiting for a worker: handed over
+	// by Ingest or queued by RunDue.
+	queued atomic.Int64
 }
 
 // New builds an engine from opts.
@@ -324,7 +327,7 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	w := e.newWorkers(ctx)
 	err := e.claimAndRun(ctx, w)
-	w.push(e.handoff.take())
+	w.push(e.handedOver())
 	w.finish()
 	return w.ran, err
 }
@@ -334,7 +337,7 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 	for ctx.Err() == nil {
 		w.collect()
-		w.push(e.handoff.take())
+		w.push(e.handedOver())
 		w.startQueued()
 		if free := w.free(); free > 0 {
 			// What is queued has a worker each; claim for the others.

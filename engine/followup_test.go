@@ -235,3 +235,51 @@ func TestRunSendsTheFirstStepHandedOverAsItStops(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, engine.PageSent, page.Status)
 }
+
+// releasedProvider tells started of each message, and accepts it once
+// release is closed.
+type releasedProvider struct {
+	started chan string
+	release chan struct{}
+}
+
+func (p *releasedProvider) Send(ctx context.Context, m engine.Message) (string, bool, error) {
+	p.started <- m.To
+	select {
+	case <-p.release:
+		return "SM1", false, nil
+	case <-ctx.Done():
+		return "", true, ctx.Err()
+	}
+}
+
+// While as many claimed timers wait for a worker as there are workers, an
+// ingest runs no first step: the new incident's escalation waits in the
+// store, unclaimed, and is claimed when a worker is free, rather than held
+// by a claim whose lease could end in the queue.
+func TestIngestRunsNoFirstStepWhileEveryWorkerHasAQueue(t *testing.T) {
+	provider := &releasedProvider{started: make(chan string, 10), release: make(chan struct{})}
+	log := &claimLog{polled: make(chan struct{}, 1)}
+	eng, _, _ := wrappedEngine(t, engine.Options{Workers: 1, Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
+		func(s engine.Store) engine.Store { log.Store = s; return log })
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- eng.Run(runCtx) }()
+	await(t, log.polled, "first look for due timers")
+	ingest := func(fp string) {
+		t.Helper()
+		_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", fp)})
+		require.NoError(t, err)
+	}
+
+	ingest("fp1")
+	await(t, provider.started, "INC-1's page") // the one worker is sending it
+	ingest("fp2")                              // its page waits for the worker
+	ingest("fp3")                              // the queue is full: no first step
+	close(provider.release)
+	await(t, provider.started, "INC-2's page")
+	await(t, provider.started, "INC-3's page")
+	stop()
+	require.NoError(t, await(t, done, "stop of Run"))
+	assert.Equal(t, []string{"esc/INC-3"}, log.claimedByClaimDue())
+}

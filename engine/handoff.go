@@ -13,7 +13,11 @@ import (
 // Ingest runs first steps only while Run is running, and holds gate for
 // reading from the ingest to the hand-off; Run closes the gate, under its
 // write lock, before it runs what it was handed for the last time. So
-// every timer claimed is run.
+// every timer claimed is run. And it runs them only while fewer claimed
+// timers wait for a worker than there are workers: in a storm that keeps
+// every worker busy, a new incident's escalation waits in the store,
+// unclaimed, for ClaimDue, rather than hold a claim whose lease could end
+// before a worker is free.
 type handoff struct {
 	gate sync.RWMutex
 	open bool // under gate
@@ -28,7 +32,7 @@ func (e *Engine) ingest(ctx context.Context, now time.Time, batch []Classified) 
 	h := &e.handoff
 	h.gate.RLock()
 	defer h.gate.RUnlock()
-	if !h.open {
+	if !h.open || e.queued.Load() >= int64(e.workers) {
 		return e.store.Ingest(ctx, now, batch)
 	}
 	rs := e.rosters.Load()
@@ -50,6 +54,7 @@ func (e *Engine) handOver(c Claimed, step Completion) {
 	h.mu.Lock()
 	h.jobs = append(h.jobs, jobsOf(c)...)
 	h.mu.Unlock()
+	e.queued.Add(int64(len(c.Timers)))
 	e.Wake()
 }
 
@@ -61,11 +66,14 @@ func (h *handoff) setOpen(open bool) {
 	h.gate.Unlock()
 }
 
-// take returns what Ingest has handed over since the last take.
-func (h *handoff) take() []job {
+// handedOver takes what Ingest has handed over since it was last called,
+// to be queued.
+func (e *Engine) handedOver() []job {
+	h := &e.handoff
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	jobs := h.jobs
 	h.jobs = nil
+	h.mu.Unlock()
+	e.queued.Add(-int64(len(jobs)))
 	return jobs
 }

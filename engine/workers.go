@@ -65,6 +65,7 @@ func (w *workers) push(jobs []job) {
 	w.mu.Lock()
 	w.queue = append(w.queue, jobs...)
 	w.mu.Unlock()
+	w.e.queued.Add(int64(len(jobs)))
 	select {
 	case w.queued <- struct{}{}:
 	default:
@@ -80,6 +81,7 @@ func (w *workers) pop() (job, bool) {
 	}
 	j := w.queue[0]
 	w.queue = w.queue[1:]
+	w.e.queued.Add(-1)
 	return j, true
 }
 
