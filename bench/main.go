@@ -67,7 +67,7 @@ func scenarios() []scenario {
 		{"ingest-dup", "the same --set webhooks of --batch alerts again and again (the alert storm): Klaxon vs Alertmanager alerts/s",
 			options{duration: 10 * time.Second, connections: 8, batch: 10, set: 100, store: "embedded", runs: 3}, ingestDup},
 		{"page-latency", "--rate new incidents a second, one alert per webhook: webhook sent -> fake provider accepts the first page",
-			options{duration: 10 * time.Second, connections: 16, rate: 1000, batch: 1, store: "embedded,redis", runs: 1}, pageLatency},
+			options{duration: 10 * time.Second, connections: 16, rate: 1000, batch: 1, store: "embedded,redis", runs: 3}, pageLatency},
 		{"timers", "--pending escalation timers, firing --rate a second for --duration per run: lateness beside Go runtime timers",
 			options{duration: 10 * time.Second, rate: 10000, batch: 1, pending: 1_000_000, store: "embedded", runs: 2}, timers},
 		{"memory", "--incidents open incidents (1 alert, 1 timer each): heap (embedded), INFO memory (Redis) vs Alertmanager heap per alert",
