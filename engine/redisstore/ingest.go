@@ -63,6 +63,9 @@ func (s *Store) ingest(ctx context.Context, now time.Time, batch []engine.Classi
 	}
 	s.dups.saw(batch)
 	for _, st := range ran {
+		if steps == nil || st.plan > len(steps.plans) {
+			return nil, fmt.Errorf("ingest: a first step of plan %d, not one given", st.plan)
+		}
 		step.Hand(st.claimed, steps.plans[st.plan-1])
 	}
 	return results, nil
@@ -150,9 +153,9 @@ func appendPlans(args []any, plans []engine.Completion) ([]any, error) {
 		}
 		args = append(args, len(cp.Pages))
 		for _, p := range cp.Pages {
-			suffix, ok := strings.CutPrefix(p.Key, "page/")
-			if !ok {
-				return nil, fmt.Errorf("first step: page key %q is not one of the incident's", p.Key)
+			prefix, suffix, ok := cutStandInKey(p.Key)
+			if !ok || prefix != pagePrefix {
+				return nil, fmt.Errorf("first step: page key %q is not one of the stand-in incident's", p.Key)
 			}
 			p.Key = ""
 			b, err := json.Marshal(p)
@@ -163,9 +166,9 @@ func appendPlans(args []any, plans []engine.Completion) ([]any, error) {
 		}
 		args = append(args, len(cp.Timers))
 		for _, t := range cp.Timers {
-			prefix, suffix, ok := cutIncidentKey(t.ID)
+			prefix, suffix, ok := cutStandInKey(t.ID)
 			if !ok || t.Incident != "" {
-				return nil, fmt.Errorf("first step: timer %q is not one of the incident's", t.ID)
+				return nil, fmt.Errorf("first step: timer %q is not one of the stand-in incident's", t.ID)
 			}
 			t.ID = ""
 			js, err := encodeTimer(t)
@@ -178,13 +181,17 @@ func appendPlans(args []any, plans []engine.Completion) ([]any, error) {
 	return args, nil
 }
 
-// cutIncidentKey splits the ID of a timer of a stand-in incident (empty
-// key) where the incident's key goes: after "esc/" or "page/".
-func cutIncidentKey(id string) (prefix, suffix string, ok bool) {
-	for _, prefix := range []string{engine.EscalationTimerID(""), "page/"} {
-		if suffix, ok := strings.CutPrefix(id, prefix); ok {
-			return prefix, suffix, true
-		}
+// pagePrefix starts every page key, before the incident's key.
+const pagePrefix = "page/"
+
+// cutStandInKey splits a key made from the stand-in incident's empty key
+// (engine.EscalationTimerID, engine.PageKey) where the key goes.
+func cutStandInKey(id string) (prefix, suffix string, ok bool) {
+	if id == engine.EscalationTimerID("") {
+		return id, "", true
+	}
+	if suffix, ok := strings.CutPrefix(id, pagePrefix); ok && strings.HasPrefix(suffix, "/") {
+		return pagePrefix, suffix, true
 	}
 	return "", "", false
 }

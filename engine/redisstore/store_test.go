@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/klaxonhq/klaxon/engine"
@@ -101,4 +103,23 @@ func TestConformanceOnCluster(t *testing.T) {
 			return open(t, url, redisstore.Options{Prefix: d.prefix})
 		},
 	})
+}
+
+// A first-step plan that names anything but the stand-in incident (a page
+// or timer keyed by another incident) is refused before the script runs:
+// the ingest fails with the key named, and nothing is stored.
+func TestAFirstStepOfAnotherIncidentIsRefused(t *testing.T) {
+	s := open(t, redistest.Shared(t).URL(), redisstore.Options{Prefix: newPrefix()})
+	other := engine.PageKey("INC-9", 1, 0, 0, "alice", engine.ChannelSMS)
+	plan := func(inc *engine.Incident, esc engine.Timer) engine.Completion {
+		return engine.Completion{Timer: esc, Pages: []engine.Page{{Key: other, Person: "alice", Status: engine.PagePending}}}
+	}
+	_, err := s.IngestAndEscalate(ctx, storetest.T0, []engine.Classified{firing("fp1")},
+		engine.FirstStep{Plan: plan, Lease: time.Second, Hand: func(engine.Claimed, engine.Completion) { t.Error("handed over") }})
+	require.ErrorContains(t, err, other)
+	incidents, err := s.Incidents(ctx, engine.IncidentFilter{})
+	require.NoError(t, err)
+	assert.Empty(t, incidents)
+	_, err = s.Alert(ctx, "am/fp1")
+	require.ErrorIs(t, err, engine.ErrNotFound)
 }
