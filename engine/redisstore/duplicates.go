@@ -13,7 +13,8 @@ import (
 // alerts this store has all seen recently is first looked at read-only
 // (duplicates.lua); when every alert is a duplicate, the batch is answered
 // from that look and its counts wait here, to be added to Redis every
-// CountEvery (add_counts.lua) and when the store closes. Reads of alerts
+// CountEvery (add_counts.lua), before Events and Purge (whose index of
+// last-seen times must hold them), and when the store closes. Alert reads
 // through this store add what waits. So a storm of duplicates costs Redis
 // one read a webhook and no fsync, at the price of the counts and last-seen
 // times of the last CountEvery: other replicas see them that much later,
