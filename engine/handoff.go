@@ -9,7 +9,8 @@ import (
 // handoff carries the first escalation steps Ingest runs to Run's workers:
 // a new incident's first pages come back claimed from the ingest itself,
 // so that they go out with no store transition of their own before them
-// (on Redis, one fsynced script and one read instead of three scripts).
+// (on Redis, after the ingest's one script instead of three fsynced
+// scripts and a read).
 // Ingest runs first steps only while Run is running, and holds gate for
 // reading from the ingest to the hand-off; Run closes the gate, under its
 // write lock, before it runs what it was handed for the last time. So
