@@ -39,8 +39,11 @@ func decodeAlert(body, state string) (engine.AlertRecord, error) {
 	return rec, nil
 }
 
-// Alert returns one alert record (read_alert.lua).
+// Alert returns one alert record (read_alert.lua), with the duplicates
+// counted in memory.
 func (s *Store) Alert(ctx context.Context, id string) (engine.AlertRecord, error) {
+	s.dups.flushing.RLock()
+	defer s.dups.flushing.RUnlock()
 	v, err := s.run(ctx, scriptReadAlert, "read alert "+id, id)
 	if err != nil {
 		return engine.AlertRecord{}, err

@@ -22,6 +22,11 @@ import (
 type duplicates struct {
 	every time.Duration
 
+	// flushing is held to add the counts to Redis, and for reading to read
+	// a record and add what waits for it: a read sees the counts either in
+	// Redis or here, never in neither nor in both.
+	flushing sync.RWMutex
+
 	mu      sync.Mutex
 	pending map[string]pendingCount
 	seen    recentIDs
@@ -182,6 +187,8 @@ func (s *Store) countDuplicates(ctx context.Context, now time.Time, batch []engi
 // FlushCounts adds the duplicates counted in memory to Redis
 // (add_counts.lua); what it could not add waits for the next time.
 func (s *Store) FlushCounts(ctx context.Context) error {
+	s.dups.flushing.Lock()
+	defer s.dups.flushing.Unlock()
 	counts := s.dups.take()
 	if len(counts) == 0 {
 		return nil

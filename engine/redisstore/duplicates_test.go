@@ -1,9 +1,12 @@
 package redisstore_test
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -96,4 +99,62 @@ func TestDuplicateCountsWaitOutAnOutage(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(4), rec.Count)
 	assert.Equal(t, t0.Add(3*time.Second), rec.LastSeen.UTC())
+}
+
+// holdOnce is a go-redis hook that, once armed, holds the next EVALSHA
+// before it is sent until release is closed, telling held when it holds.
+type holdOnce struct {
+	armed   atomic.Bool
+	held    chan struct{}
+	release chan struct{}
+}
+
+func (h *holdOnce) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *holdOnce) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *holdOnce) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if cmd.Name() == "evalsha" && h.armed.CompareAndSwap(true, false) {
+			close(h.held)
+			<-h.release
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// A read while the counts are being added sees them once: not taken from
+// memory and not yet in Redis is never what it sees.
+func TestAReadDuringTheAddingOfCountsSeesThemOnce(t *testing.T) {
+	srv := redistest.Start(t)
+	hook := &holdOnce{held: make(chan struct{}), release: make(chan struct{})}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	rdb.AddHook(hook)
+	defer rdb.Close()
+	s := open(t, "", redisstore.Options{Client: rdb, Prefix: newPrefix(), CountEvery: time.Hour})
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	for i := range 4 {
+		_, err := s.Ingest(ctx, t0.Add(time.Duration(i)*time.Second), []engine.Classified{firing("fp1")})
+		require.NoError(t, err)
+	}
+
+	hook.armed.Store(true)
+	flushed := make(chan error, 1)
+	go func() { flushed <- s.FlushCounts(ctx) }()
+	<-hook.held // the counts are taken, their script not yet sent
+	read := make(chan int64, 1)
+	go func() {
+		rec, err := s.Alert(ctx, "am/fp1")
+		assert.NoError(t, err)
+		read <- rec.Count
+	}()
+	select {
+	case n := <-read: // a read that does not wait for the adding
+		assert.Equal(t, int64(4), n)
+		close(hook.release)
+	case <-time.After(200 * time.Millisecond):
+		close(hook.release)
+		assert.Equal(t, int64(4), <-read)
+	}
+	require.NoError(t, <-flushed)
 }
