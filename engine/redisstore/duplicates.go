@@ -42,8 +42,9 @@ type duplicates struct {
 type pendingCount struct {
 	firstSeen string
 	n         int64
-	// base is the record's last-seen time when counting began: the count's
-	// own last-seen time replaces it only if no write has changed it since.
+	// base is the record's last-seen time as the latest count read it: the
+	// count's own last-seen time replaces it only if no write has changed
+	// it since.
 	base     string
 	lastSeen time.Time
 }
@@ -100,8 +101,9 @@ func (d *duplicates) count(id, firstSeen, base string, now time.Time) {
 	defer d.mu.Unlock()
 	p, ok := d.pending[id]
 	if !ok || p.firstSeen != firstSeen {
-		p = pendingCount{firstSeen: firstSeen, base: base}
+		p = pendingCount{firstSeen: firstSeen}
 	}
+	p.base = base
 	p.n++
 	p.lastSeen = later(p.lastSeen, now)
 	d.pending[id] = p
@@ -138,9 +140,9 @@ func (d *duplicates) giveBack(counts map[string]pendingCount) {
 		case !ok:
 			d.pending[id] = c
 		case p.firstSeen == c.firstSeen:
-			c.n += p.n
-			c.lastSeen = later(c.lastSeen, p.lastSeen)
-			d.pending[id] = c
+			p.n += c.n
+			p.lastSeen = later(c.lastSeen, p.lastSeen)
+			d.pending[id] = p
 		}
 	}
 }

@@ -158,3 +158,27 @@ func TestAReadDuringTheAddingOfCountsSeesThemOnce(t *testing.T) {
 	}
 	require.NoError(t, <-flushed)
 }
+
+// A duplicate counted after another write to its record still moves the
+// record's last-seen time when the counts are added.
+func TestALaterDuplicateMovesLastSeenPastAWrite(t *testing.T) {
+	srv := redistest.Shared(t)
+	prefix := newPrefix()
+	s := open(t, srv.URL(), redisstore.Options{Prefix: prefix, CountEvery: time.Hour})
+	other := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	ingest := func(at time.Duration, alerts ...engine.Classified) {
+		t.Helper()
+		_, err := s.Ingest(ctx, t0.Add(at), alerts)
+		require.NoError(t, err)
+	}
+	ingest(0, firing("fp1"))
+	ingest(time.Second, firing("fp1"))                  // counted in memory
+	ingest(2*time.Second, firing("fp1"), firing("fp2")) // written
+	ingest(3*time.Second, firing("fp1"))                // counted in memory
+	require.NoError(t, s.FlushCounts(ctx))
+	rec, err := other.Alert(ctx, "am/fp1")
+	require.NoError(t, err)
+	assert.Equal(t, int64(4), rec.Count)
+	assert.Equal(t, t0.Add(3*time.Second), rec.LastSeen.UTC())
+}
