@@ -63,9 +63,7 @@ type Engine struct {
 	classifier atomic.Pointer[Classifier]
 	wake       chan struct{}
 	handoff    handoff
-	// queued counts the claimed timers waiting for a worker: handed over
-	// by Ingest or queued by RunDue.
-	queued atomic.Int64
+	queue      claimedQueue
 }
 
 // New builds an engine from opts.
@@ -86,6 +84,7 @@ func New(opts Options) (*Engine, error) {
 		maxAttempt: cmp.Or(opts.MaxAttempts, 5),
 		retention:  cmp.Or(opts.Retention, 30*24*time.Hour),
 		wake:       make(chan struct{}, 1),
+		queue:      newClaimedQueue(),
 	}
 	if e.metrics == nil {
 		e.metrics = NewMetrics(nil)
@@ -280,7 +279,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
-			// Send what Ingest handed over before the gate closed.
+			// Send what Ingest queued before the gate closed.
 			e.handoff.setOpen(false)
 			_, _ = e.RunDue(ctx)
 			return nil
@@ -327,7 +326,6 @@ func (e *Engine) PurgeExpired(ctx context.Context) (int, error) {
 func (e *Engine) RunDue(ctx context.Context) (int, error) {
 	w := e.newWorkers(ctx)
 	err := e.claimAndRun(ctx, w)
-	w.push(e.handedOver())
 	w.finish()
 	return w.ran, err
 }
@@ -337,7 +335,6 @@ func (e *Engine) RunDue(ctx context.Context) (int, error) {
 func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 	for ctx.Err() == nil {
 		w.collect()
-		w.push(e.handedOver())
 		w.startQueued()
 		if free := w.free(); free > 0 {
 			// What is queued has a worker each; claim for the others.
@@ -346,7 +343,7 @@ func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 				return fmt.Errorf("claim due timers: %w", err)
 			}
 			if len(timers) > 0 {
-				w.push(jobsOf(Claimed{Timers: timers}))
+				e.queue.push(jobsOf(Claimed{Timers: timers}))
 				continue
 			}
 		}
@@ -377,7 +374,7 @@ func (e *Engine) awaitWork(ctx context.Context, w *workers) {
 	select {
 	case n := <-w.finished:
 		w.stopped(n)
-	case <-w.queued:
+	case <-e.queue.added:
 	case <-e.wake:
 	case <-e.clock.Until(wakeAt):
 	case <-ctx.Done():

@@ -6,25 +6,22 @@ import (
 	"time"
 )
 
-// handoff carries the first escalation steps Ingest runs to Run's workers:
-// a new incident's first pages come back claimed from the ingest itself,
-// so that they go out with no store transition of their own before them
-// (on Redis, after the ingest's one script instead of three fsynced
-// scripts and a read).
-// Ingest runs first steps only while Run is running, and holds gate for
-// reading from the ingest to the hand-off; Run closes the gate, under its
-// write lock, before it runs what it was handed for the last time. So
-// every timer claimed is run. And it runs them only while fewer claimed
-// timers wait for a worker than there are workers: in a storm that keeps
-// every worker busy, a new incident's escalation waits in the store,
+// handoff is the gate through which Ingest hands the first escalation
+// steps it runs to Run's workers: a new incident's first pages come back
+// claimed from the ingest itself, and go to the engine's queue, so that
+// they go out with no store transition of their own before them (on
+// Redis, after the ingest's one script instead of three fsynced scripts
+// and a read). Ingest runs first steps only while Run is running, and
+// holds gate for reading from the ingest to the hand-off; Run closes the
+// gate, under its write lock, before it runs what is queued for the last
+// time. So every timer claimed is run. And it runs them only while fewer
+// claimed timers wait in the queue than there are workers: in a storm that
+// keeps every worker busy, a new incident's escalation waits in the store,
 // unclaimed, for ClaimDue, rather than hold a claim whose lease could end
 // before a worker is free.
 type handoff struct {
 	gate sync.RWMutex
 	open bool // under gate
-
-	mu   sync.Mutex
-	jobs []job
 }
 
 // ingest runs the store's ingest of batch, with the first escalation step of
@@ -33,7 +30,7 @@ func (e *Engine) ingest(ctx context.Context, now time.Time, batch []Classified) 
 	h := &e.handoff
 	h.gate.RLock()
 	defer h.gate.RUnlock()
-	if !h.open || e.queued.Load() >= int64(e.workers) {
+	if !h.open || e.queue.len() >= e.workers {
 		return e.store.Ingest(ctx, now, batch)
 	}
 	rs := e.rosters.Load()
@@ -45,17 +42,13 @@ func (e *Engine) ingest(ctx context.Context, now time.Time, batch []Classified) 
 }
 
 // handOver counts a first step that ran and queues its claimed timers for
-// Run's workers.
+// Run's workers, waking Run.
 func (e *Engine) handOver(c Claimed, step Completion) {
 	e.metrics.observeEscalation(step)
 	if len(c.Timers) == 0 {
 		return
 	}
-	h := &e.handoff
-	h.mu.Lock()
-	h.jobs = append(h.jobs, jobsOf(c)...)
-	h.mu.Unlock()
-	e.queued.Add(int64(len(c.Timers)))
+	e.queue.push(jobsOf(c))
 	e.Wake()
 }
 
@@ -65,16 +58,4 @@ func (h *handoff) setOpen(open bool) {
 	h.gate.Lock()
 	h.open = open
 	h.gate.Unlock()
-}
-
-// handedOver takes what Ingest has handed over since it was last called,
-// to be queued.
-func (e *Engine) handedOver() []job {
-	h := &e.handoff
-	h.mu.Lock()
-	jobs := h.jobs
-	h.jobs = nil
-	h.mu.Unlock()
-	e.queued.Add(-int64(len(jobs)))
-	return jobs
 }

@@ -12,23 +12,64 @@ type job struct {
 	inc *Incident
 }
 
-// workers runs RunDue's claimed timers, at most Workers at once. Claimed
-// timers wait in a queue, which workers take from until it is empty. A
-// worker runs the first of the timers its timer's completion claimed at
-// once, and queues the others: an escalation's page goes out on the worker
-// that escalated, without waiting for RunDue's loop. RunDue's goroutine
-// starts the workers and counts them; a worker tells it when it queues
-// timers (queued), so that free workers start on them, and when it stops
-// (finished, with how many timers it ran).
+// claimedQueue holds the claimed timers waiting for a worker: the pages of
+// the first steps Ingest handed over, and the timers RunDue's workers and
+// loop queued. Its length is what Ingest weighs before running a first
+// step (handoff.go).
+type claimedQueue struct {
+	mu   sync.Mutex
+	jobs []job
+	// added is told, without waiting, of each push.
+	added chan struct{}
+}
+
+func newClaimedQueue() claimedQueue { return claimedQueue{added: make(chan struct{}, 1)} }
+
+// push queues jobs.
+func (q *claimedQueue) push(jobs []job) {
+	if len(jobs) == 0 {
+		return
+	}
+	q.mu.Lock()
+	q.jobs = append(q.jobs, jobs...)
+	q.mu.Unlock()
+	select {
+	case q.added <- struct{}{}:
+	default:
+	}
+}
+
+// pop takes the timer queued first; false when none is.
+func (q *claimedQueue) pop() (job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if len(q.jobs) == 0 {
+		return job{}, false
+	}
+	j := q.jobs[0]
+	q.jobs = q.jobs[1:]
+	return j, true
+}
+
+func (q *claimedQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.jobs)
+}
+
+// workers runs the engine's queued claimed timers for RunDue, at most
+// Workers at once; workers take from the queue until it is empty. A worker
+// runs the first of the timers its timer's completion claimed at once, and
+// queues the others: an escalation's page goes out on the worker that
+// escalated, without waiting for RunDue's loop. RunDue's goroutine starts
+// the workers and counts them; a worker tells it when it stops (finished,
+// with how many timers it ran), and the queue when timers are queued, so
+// that free workers start on them.
 type workers struct {
 	e *Engine
 	// ctx is never cancelled: a claimed timer runs to its end.
 	ctx      context.Context
 	finished chan int
-	queued   chan struct{}
-
-	mu    sync.Mutex
-	queue []job
 
 	// Only RunDue's goroutine reads and writes these.
 	inflight int
@@ -36,8 +77,7 @@ type workers struct {
 }
 
 func (e *Engine) newWorkers(ctx context.Context) *workers {
-	return &workers{e: e, ctx: context.WithoutCancel(ctx),
-		finished: make(chan int, e.workers), queued: make(chan struct{}, 1)}
+	return &workers{e: e, ctx: context.WithoutCancel(ctx), finished: make(chan int, e.workers)}
 }
 
 // free is how many more workers may start.
@@ -57,44 +97,10 @@ func jobsOf(c Claimed) []job {
 	return jobs
 }
 
-// push queues jobs.
-func (w *workers) push(jobs []job) {
-	if len(jobs) == 0 {
-		return
-	}
-	w.mu.Lock()
-	w.queue = append(w.queue, jobs...)
-	w.mu.Unlock()
-	w.e.queued.Add(int64(len(jobs)))
-	select {
-	case w.queued <- struct{}{}:
-	default:
-	}
-}
-
-// pop takes the timer queued first; false when none is.
-func (w *workers) pop() (job, bool) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if len(w.queue) == 0 {
-		return job{}, false
-	}
-	j := w.queue[0]
-	w.queue = w.queue[1:]
-	w.e.queued.Add(-1)
-	return j, true
-}
-
-func (w *workers) waiting() int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return len(w.queue)
-}
-
 // startQueued starts a worker for each queued timer while workers are free.
 // A worker that finds the queue already emptied by the others stops at once.
 func (w *workers) startQueued() {
-	for n := min(w.waiting(), w.free()); n > 0; n-- {
+	for n := min(w.e.queue.len(), w.free()); n > 0; n-- {
 		w.inflight++
 		go w.work()
 	}
@@ -103,17 +109,17 @@ func (w *workers) startQueued() {
 // work runs queued timers, and those they claim, until none is left.
 func (w *workers) work() {
 	ran := 0
-	j, ok := w.pop()
+	j, ok := w.e.queue.pop()
 	for ok {
 		w.e.metrics.TimerLag.Observe(w.e.clock.Now().Sub(j.t.Due).Seconds())
 		next := jobsOf(w.e.runOne(w.ctx, j))
 		ran++
 		if len(next) > 0 {
 			j = next[0]
-			w.push(next[1:])
+			w.e.queue.push(next[1:])
 			continue
 		}
-		j, ok = w.pop()
+		j, ok = w.e.queue.pop()
 	}
 	w.finished <- ran
 }
@@ -132,7 +138,7 @@ func (w *workers) collect() {
 		select {
 		case n := <-w.finished:
 			w.stopped(n)
-		case <-w.queued:
+		case <-w.e.queue.added:
 		default:
 			return
 		}

@@ -70,12 +70,12 @@ func TestAWorkerRunsWhatItsCompletionClaimed(t *testing.T) {
 		},
 	}
 	w := e.newWorkers(t.Context())
-	w.push(jobsOf(Claimed{Timers: []Timer{{ID: "esc/a", Kind: TimerEscalate, Incident: "a"}, {ID: "esc/b", Kind: TimerEscalate, Incident: "b"}}}))
+	e.queue.push(jobsOf(Claimed{Timers: []Timer{{ID: "esc/a", Kind: TimerEscalate, Incident: "a"}, {ID: "esc/b", Kind: TimerEscalate, Incident: "b"}}}))
 	w.startQueued()
 	assert.Equal(t, 1, w.inflight, "one worker")
 	w.finish()
 	assert.Equal(t, 0, w.inflight)
-	assert.Zero(t, w.waiting())
+	assert.Zero(t, e.queue.len())
 	assert.Equal(t, 6, w.ran)
 	assert.Equal(t, []string{"esc/a ", "page/a/1 claimed", "esc/b ", "page/b/1 claimed", "page/a/2 claimed", "page/b/2 claimed"}, order)
 	assert.Equal(t, int64(2), store.reads.Load(), "the escalations' incidents only")
