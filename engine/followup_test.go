@@ -89,11 +89,7 @@ func TestEscalationPagesAreSentWithoutClaimingThemAgain(t *testing.T) {
 	assert.Equal(t, 1, provider.sentTo("+15550000001"))
 	assert.Equal(t, []string{"esc/INC-1"}, log.claimedByClaimDue())
 	assert.Equal(t, []string{"INC-1"}, log.incidentsRead())
-	inc, err := store.Incident(ctx, "INC-1")
-	require.NoError(t, err)
-	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
-	require.True(t, ok)
-	assert.Equal(t, engine.PageSent, page.Status)
+	assert.Equal(t, engine.PageSent, alicesFirstSMS(t, store))
 }
 
 // What RunDue has claimed runs to its end when RunDue is cancelled: the
@@ -145,6 +141,28 @@ func (p *signallingProvider) Send(ctx context.Context, m engine.Message) (string
 	return id, retry, err
 }
 
+// runStarted runs eng.Run until stop is called, and returns once Run has
+// first looked for due timers (log.polled); done yields Run's answer.
+func runStarted(t *testing.T, eng *engine.Engine, log *claimLog) (stop func(), done <-chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	answer := make(chan error, 1)
+	go func() { answer <- eng.Run(ctx) }()
+	await(t, log.polled, "first look for due timers")
+	return cancel, answer
+}
+
+// alicesFirstSMS returns the status of INC-1's first SMS to alice.
+func alicesFirstSMS(t *testing.T, store engine.Store) engine.PageStatus {
+	t.Helper()
+	inc, err := store.Incident(context.Background(), "INC-1")
+	require.NoError(t, err)
+	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
+	require.True(t, ok)
+	return page.Status
+}
+
 // await waits for ch to yield, failing the test after a generous bound
 // that only a hung engine reaches.
 func await[T any](t *testing.T, ch <-chan T, what string) T {
@@ -171,10 +189,7 @@ func TestRunSendsTheFirstStepIngestRan(t *testing.T) {
 	metrics := engine.NewMetrics(prometheus.NewRegistry())
 	eng, store, _ := wrappedEngine(t, engine.Options{Metrics: metrics, Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
 		func(s engine.Store) engine.Store { log.Store = s; return log })
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(runCtx) }()
-	await(t, log.polled, "first look for due timers") // Run has started
+	stop, done := runStarted(t, eng, log)
 
 	_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
 	require.NoError(t, err)
@@ -184,11 +199,7 @@ func TestRunSendsTheFirstStepIngestRan(t *testing.T) {
 	assert.Empty(t, log.claimedByClaimDue(), "the page came from the ingest")
 	assert.Empty(t, log.incidentsRead(), "with its incident")
 	assert.Equal(t, 1.0, testutil.ToFloat64(metrics.Escalations))
-	inc, err := store.Incident(context.Background(), "INC-1")
-	require.NoError(t, err)
-	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
-	require.True(t, ok)
-	assert.Equal(t, engine.PageSent, page.Status)
+	assert.Equal(t, engine.PageSent, alicesFirstSMS(t, store))
 
 	_, err = eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("beta", "fp2")})
 	require.NoError(t, err)
@@ -217,23 +228,18 @@ func (s *stopOnHandOver) IngestAndEscalate(ctx context.Context, now time.Time, a
 // its page sent, before Run returns: once.
 func TestRunSendsTheFirstStepHandedOverAsItStops(t *testing.T) {
 	provider := &signallingProvider{sent: make(chan string, 10)}
-	runCtx, stop := context.WithCancel(context.Background())
 	log := &claimLog{polled: make(chan struct{}, 1)}
+	stopper := &stopOnHandOver{}
 	eng, store, _ := wrappedEngine(t, engine.Options{Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
-		func(s engine.Store) engine.Store { log.Store = &stopOnHandOver{Store: s, stop: stop}; return log })
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(runCtx) }()
-	await(t, log.polled, "first look for due timers")
+		func(s engine.Store) engine.Store { stopper.Store = s; log.Store = stopper; return log })
+	stop, done := runStarted(t, eng, log)
+	stopper.stop = stop
 
 	_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", "fp1")})
 	require.NoError(t, err)
 	require.NoError(t, await(t, done, "stop of Run"))
 	assert.Equal(t, 1, provider.sentTo("+15550000001"))
-	inc, err := store.Incident(context.Background(), "INC-1")
-	require.NoError(t, err)
-	page, ok := inc.Page("page/INC-1/g1/r0/s0/alice/sms")
-	require.True(t, ok)
-	assert.Equal(t, engine.PageSent, page.Status)
+	assert.Equal(t, engine.PageSent, alicesFirstSMS(t, store))
 }
 
 // releasedProvider tells started of each message, and accepts it once
@@ -262,10 +268,7 @@ func TestIngestRunsNoFirstStepWhileEveryWorkerHasAQueue(t *testing.T) {
 	log := &claimLog{polled: make(chan struct{}, 1)}
 	eng, _, _ := wrappedEngine(t, engine.Options{Workers: 1, Notifiers: map[engine.Channel]engine.Notifier{engine.ChannelSMS: provider}},
 		func(s engine.Store) engine.Store { log.Store = s; return log })
-	runCtx, stop := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- eng.Run(runCtx) }()
-	await(t, log.polled, "first look for due timers")
+	stop, done := runStarted(t, eng, log)
 	ingest := func(fp string) {
 		t.Helper()
 		_, err := eng.Ingest(context.Background(), engine.Source{Integration: "am"}, []engine.Alert{alert("alpha", fp)})
