@@ -55,8 +55,11 @@ func (s *Store) Alert(ctx context.Context, id string) (engine.AlertRecord, error
 	body, _ := parts[0].(string)
 	state, _ := parts[1].(string)
 	rec, err := decodeAlert(body, state)
+	if err != nil {
+		return engine.AlertRecord{}, err
+	}
 	s.dups.addTo(&rec)
-	return rec, err
+	return rec, nil
 }
 
 // Events lists alerts recorded as events, most recently seen first (to the

@@ -43,10 +43,11 @@
 // makes due at now is claimed with it: a later step's page is claimed by
 // its escalation's completion, with no script (and no fsync) of its own. A
 // new incident's first step runs in the ingest's script itself
-// (IngestAndEscalate), which claims the step's pages.
-// The shard count is fixed when the deployment is created. Events are listed, and old incidents and
-// events purged, by times kept to the millisecond, rounded down (Purge never
-// removes what happened in the millisecond of its cutoff).
+// (IngestAndEscalate), which claims the step's pages. The shard count is
+// fixed when the deployment is created. Events are listed, and old
+// incidents and events purged, by times kept to the millisecond, rounded
+// down (Purge never removes what happened in the millisecond of its
+// cutoff).
 //
 // # Durability
 //
