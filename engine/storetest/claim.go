@@ -20,21 +20,14 @@ const lease = 10 * time.Second
 func testCompleteClaimsWhatItMakesDue(t *testing.T, f Factory) {
 	s := f.Open(t)
 	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
-	sms, voice := "page/INC-1/g1/r0/s0/alice/sms", "page/INC-1/g1/r0/s0/alice/voice"
+	sms := "page/INC-1/g1/r0/s0/alice/sms"
 	esc := claimOne(t, s, T0, "esc/INC-1")
+	opened := incident(t, s, "INC-1")
+	step := pageAlice(&opened, esc)
 	smsTimer := engine.Timer{ID: sms, Kind: engine.TimerPage, Incident: "INC-1", Gen: esc.Gen, Due: T0,
 		Person: "alice", Channel: engine.ChannelSMS}
-	got, err := s.CompleteAndClaim(ctx, T0, engine.Completion{Timer: esc, Fenced: true,
-		Position: &engine.Position{Step: 1},
-		Pages: []engine.Page{
-			{Key: sms, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: T0},
-			{Key: voice, Person: "alice", Channel: engine.ChannelVoice, Status: engine.PagePending, At: T0.Add(2 * time.Minute)},
-		},
-		Timers: []engine.Timer{smsTimer,
-			{ID: voice, Kind: engine.TimerPage, Incident: "INC-1", Gen: esc.Gen, Due: T0.Add(2 * time.Minute),
-				Person: "alice", Channel: engine.ChannelVoice},
-			{ID: "esc/INC-1", Kind: engine.TimerEscalate, Incident: "INC-1", Gen: esc.Gen, Due: T0.Add(5 * time.Minute), Step: 1},
-		}}, lease)
+	require.Equal(t, smsTimer, step.Timers[0])
+	got, err := s.CompleteAndClaim(ctx, T0, step, lease)
 	require.NoError(t, err)
 	claimed := got.Timers
 	require.Len(t, claimed, 1, "only the timer due now")
@@ -134,11 +127,11 @@ func testStaleCompletionClaimsNothing(t *testing.T, f Factory) {
 	assert.Empty(t, claim(t, s, T0.Add(time.Hour)))
 }
 
-// firstStep plans a first step as the engine would, from the incident's
-// key, generation, service and priority only: an entry, the step's
-// position, an SMS to alice now and a call in two minutes, and the next
-// step in five.
-func firstStep(inc *engine.Incident, esc engine.Timer) engine.Completion {
+// pageAlice plans an escalation step as the engine would, from the
+// incident's key, generation, service and priority only: an entry, the
+// step's position, an SMS to alice now and a call in two minutes, and the
+// next step in five.
+func pageAlice(inc *engine.Incident, esc engine.Timer) engine.Completion {
 	page := func(ch engine.Channel, due time.Time) (engine.Page, engine.Timer) {
 		key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", ch)
 		return engine.Page{Key: key, Person: "alice", Channel: ch, Status: engine.PagePending, At: due},
@@ -159,12 +152,13 @@ type handed struct {
 	step    engine.Completion
 }
 
-// ingestAndEscalate ingests alerts at T0 running firstStep, and returns
+// ingestAndEscalate ingests alerts at T0 running pageAlice as the first
+// step, and returns
 // what was handed over by the time the ingest returned.
 func ingestAndEscalate(t *testing.T, s engine.Store, alerts ...engine.Classified) ([]engine.IngestResult, []handed) {
 	t.Helper()
 	var got []handed
-	res, err := s.IngestAndEscalate(ctx, T0, alerts, engine.FirstStep{Plan: firstStep, Lease: lease,
+	res, err := s.IngestAndEscalate(ctx, T0, alerts, engine.FirstStep{Plan: pageAlice, Lease: lease,
 		Hand: func(c engine.Claimed, step engine.Completion) { got = append(got, handed{c, step}) }})
 	require.NoError(t, err)
 	require.Len(t, res, len(alerts))
