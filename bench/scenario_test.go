@@ -1,8 +1,12 @@
 package main
 
 import (
+	"io"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMedianOfOddAndEvenCounts(t *testing.T) {
@@ -88,4 +92,28 @@ type testWriter struct{ t *testing.T }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(string(p))
 	return len(p), nil
+}
+
+func TestReopenKeepsWhatTheEmbeddedStoreHeld(t *testing.T) {
+	b := &bench{dir: t.TempDir(), out: io.Discard}
+	s, err := b.openStore(t.Context(), "embedded")
+	require.NoError(t, err)
+	defer s.close()
+	due := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	keys, err := s.ingest(t.Context(), due, singles("Reopen", 0, 3))
+	require.NoError(t, err)
+	before := s.Store
+
+	took, err := s.reopen()
+	require.NoError(t, err)
+	assert.Positive(t, took)
+	assert.NotSame(t, before, s.Store, "the store was not opened again")
+	for _, key := range keys {
+		inc, err := s.Incident(t.Context(), key)
+		require.NoError(t, err, key)
+		assert.True(t, inc.Open(), key)
+	}
+	next, ok, err := s.NextDue(t.Context())
+	require.NoError(t, err)
+	assert.True(t, ok && next.Equal(due), "the escalation timers did not survive the reopen: next due %s, %v", next, ok)
 }
