@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -67,7 +66,7 @@ func (b *bench) heapPerIncident(ctx context.Context, run int) (float64, error) {
 	after := heapInuse()
 	runtime.KeepAlive(s)
 	per := float64(int64(after)-int64(before)) / float64(b.opts.incidents)
-	file := fileSize(filepath.Join(s.dir, "data", "klaxon.db"))
+	file := s.dataFileSize()
 	b.printf("klaxon embedded run %d: heap in use %d -> %d MiB (%d MiB right after the last ingest, %s earlier): %.0f B per incident; data file %.0f B per incident\n",
 		run+1, before>>20, after>>20, busy>>20, storeSettle, per, float64(file)/float64(b.opts.incidents))
 	return per, nil

@@ -50,7 +50,7 @@ func (b *bench) openStore(ctx context.Context, kind string) (*directStore, error
 		}
 		s.Store, err = redisstore.Open(ctx, redisstore.Options{URL: s.redis.URL()})
 	} else {
-		s.Store, err = embedded.Open(filepath.Join(dir, "data"), embedded.Options{})
+		s.Store, err = s.openEmbedded()
 	}
 	if err != nil {
 		s.close()
@@ -72,13 +72,26 @@ func (s *directStore) reopen() (time.Duration, error) {
 	if err := s.Store.Close(); err != nil {
 		return 0, fmt.Errorf("close the embedded store: %w", err)
 	}
-	st, err := embedded.Open(filepath.Join(s.dir, "data"), embedded.Options{})
-	if err != nil {
-		s.Store = nil
+	var err error
+	if s.Store, err = s.openEmbedded(); err != nil {
 		return 0, fmt.Errorf("reopen the embedded store: %w", err)
 	}
-	s.Store = st
 	return time.Since(start), nil
+}
+
+// openEmbedded opens the embedded store in the store's data directory (a
+// nil Store, not a nil *embedded.Store, when it cannot).
+func (s *directStore) openEmbedded() (engine.Store, error) {
+	st, err := embedded.Open(filepath.Join(s.dir, "data"), embedded.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// dataFileSize is the size of the embedded store's bbolt file.
+func (s *directStore) dataFileSize() int64 {
+	return fileSize(filepath.Join(s.dir, "data", "klaxon.db"))
 }
 
 // loadConfig reads the bench's klaxon.yaml and roster as Klaxon would.

@@ -164,7 +164,7 @@ func (b *bench) addHeld(s *directStore) {
 	runtime.ReadMemStats(&m)
 	note := fmt.Sprintf("Go heap in use %d MiB", m.HeapInuse>>20)
 	if s.kind == "embedded" {
-		note += fmt.Sprintf(", data file %d MiB", fileSize(filepath.Join(s.dir, "data", "klaxon.db"))>>20)
+		note += fmt.Sprintf(", data file %d MiB", s.dataFileSize()>>20)
 	}
 	b.add(figure{what: fmt.Sprintf("pending escalation timers held, %s store", s.kind), unit: "timers",
 		klaxon: float64(b.opts.pending), target: ">= 1000000 (stretch 10000000)", met: b.opts.pending >= 1_000_000, note: note})
