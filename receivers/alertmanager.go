@@ -35,18 +35,28 @@ type amAlert struct {
 	Fingerprint  string            `json:"fingerprint"`
 }
 
-// Alertmanager reads an Alertmanager webhook body (payload version 4).
+// Alertmanager reads an Alertmanager webhook body (payload version 4): token
+// by token when it has the usual shape (alertmanager_tokens.go), else with
+// the general decoder, and if some of its alerts do not decode, alert by
+// alert.
 func Alertmanager(body []byte) (Batch, error) {
 	fast := amDecodedPool.Get().(*amDecoded)
 	defer fast.release()
-	if decodeBody(body, fast, "an Alertmanager webhook") == nil {
-		if err := checkAM(fast.Version, fast.Alerts.present); err != nil {
-			return Batch{}, err
+	if !readAM(body, fast) {
+		fast.empty()
+		if decodeBody(body, fast, "an Alertmanager webhook") != nil {
+			return alertByAlert(body)
 		}
-		return translateAll(fast.Alerts.list), nil
 	}
-	// Something in the body is wrong: decode it again, alert by alert, to
-	// tell which.
+	if err := checkAM(fast.Version, fast.Alerts.present); err != nil {
+		return Batch{}, err
+	}
+	return translateAll(fast.Alerts.list), nil
+}
+
+// alertByAlert reads a body whose alerts do not all decode: again, alert by
+// alert, to tell which.
+func alertByAlert(body []byte) (Batch, error) {
 	var msg amMessage
 	if err := decodeBody(body, &msg, "an Alertmanager webhook"); err != nil {
 		return Batch{}, err
@@ -71,12 +81,17 @@ type amDecoded struct {
 
 var amDecodedPool = sync.Pool{New: func() any { return new(amDecoded) }}
 
-// release empties d but for its slice's capacity, and pools it.
+// release empties d and pools it.
 func (d *amDecoded) release() {
+	d.empty()
+	amDecodedPool.Put(d)
+}
+
+// empty clears d but for its slice's capacity.
+func (d *amDecoded) empty() {
 	list := d.Alerts.list[:cap(d.Alerts.list)]
 	clear(list) // hold on to none of the maps now handed to the engine
 	*d = amDecoded{Alerts: amAlerts{list: list[:0]}}
-	amDecodedPool.Put(d)
 }
 
 // amAlerts is the alerts array of a body, decoded into the slice it already
