@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/klaxonhq/klaxon/engine"
@@ -34,7 +33,7 @@ func (s *Server) pagerDuty(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, pdMaxBody))
+	body, err := readBody(w, r, pdMaxBody)
 	if err != nil {
 		s.rejected.WithLabelValues(receivers.SourcePagerDuty).Inc()
 		pdInvalid(w, http.StatusRequestEntityTooLarge, "body is larger than 512 KiB")
