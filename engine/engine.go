@@ -348,7 +348,11 @@ func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 			}
 		}
 		if w.inflight == 0 {
-			return nil
+			if e.queue.len() == 0 {
+				return nil
+			}
+			// Ingest queued a first step's pages since they were started.
+			continue
 		}
 		if w.free() == 0 {
 			// Every worker is busy: only a stopped one makes room.

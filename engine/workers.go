@@ -145,13 +145,19 @@ func (w *workers) collect() {
 	}
 }
 
-// finish runs what is queued and waits for every worker.
+// finish runs what is queued and waits for every worker. Timers queued
+// meanwhile, by Ingest too, get workers of their own as they come: the
+// running ones may be slow to finish.
 func (w *workers) finish() {
 	for {
 		w.startQueued()
 		if w.inflight == 0 {
 			return
 		}
-		w.stopped(<-w.finished)
+		select {
+		case n := <-w.finished:
+			w.stopped(n)
+		case <-w.e.queue.added:
+		}
 	}
 }
