@@ -202,11 +202,14 @@ func (s *Server) operator(h http.HandlerFunc) http.HandlerFunc {
 }
 
 // readBody reads a request body of at most limit bytes: in one allocation
-// of its declared length when it declares one within the limit, as webhook
-// senders do, rather than growing a buffer as it reads.
+// of its declared length when it declares a short one, as webhook senders
+// do, rather than growing a buffer as it reads. A long one is read as it
+// comes, so that a sender who declares a large body and sends little holds
+// no more memory than it sent.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	const mostAtOnce = 64 << 10
 	body := http.MaxBytesReader(w, r.Body, limit)
-	if n := r.ContentLength; n > 0 && n <= limit {
+	if n := r.ContentLength; n > 0 && n <= min(limit, mostAtOnce) {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(body, buf); err != nil {
 			return nil, err
