@@ -11,12 +11,13 @@ import (
 )
 
 // amTokens reads a webhook body of the usual shape straight from its JSON
-// tokens, without the reflection of the general decoder, which is most of
-// what an alert storm of re-sent alerts costs. The usual shape: every name
-// of ours in its own case and at most once in its object, every value of
-// ours of the kind it should be (no nulls), strings valid UTF-8, times in
-// plain RFC 3339. A body of any other shape, well formed or not, is left to
-// the general decoder, which reads it as before and names what is wrong.
+// tokens, without the reflection of the general decoder, whose decoding was
+// a quarter of what serving an alert storm of re-sent alerts cost. The
+// usual shape: every name of ours in its own case and at most once in its
+// object, every value of ours of the kind it should be (no nulls), strings
+// valid UTF-8, times in plain RFC 3339. A body of any other shape, well
+// formed or not, is left to the general decoder, which reads it as before
+// and names what is wrong.
 //
 // Names and short strings repeat from alert to alert (label names,
 // statuses, alert names), so each reader keeps those it met in an intern
