@@ -302,7 +302,11 @@ func TestQueuedPagesOfAnAcknowledgedIncidentAreCancelled(t *testing.T) {
 		defer stop()
 		first, err := h.twilio.WaitMessages(wait, alicePhone, 1)
 		require.NoError(t, err)
-		// Both other pages wait for the sender; one incident is acknowledged meanwhile.
+		// Both other pages wait for the sender once their escalations have
+		// recorded them; one incident is acknowledged meanwhile.
+		for _, key := range []string{"INC-1", "INC-2", "INC-3"} {
+			h.waitForPage(key, "page/"+key+"/g1/r0/s0/alice/sms")
+		}
 		queued := "INC-2"
 		if strings.HasPrefix(first[0].Body, "INC-2 ") {
 			queued = "INC-3"

@@ -300,16 +300,41 @@ func (h *harness) sendAlerts(alerts ...amAlert) map[string]any {
 // incident reads an incident through the operator API.
 func (h *harness) incident(key string) engine.Incident {
 	h.t.Helper()
-	req, err := http.NewRequest(http.MethodGet, h.http.URL+"/v1/incidents/"+key, nil)
+	inc, err := h.readIncident(key)
 	require.NoError(h.t, err)
+	return inc
+}
+
+// readIncident reads an incident through the operator API, from any
+// goroutine.
+func (h *harness) readIncident(key string) (engine.Incident, error) {
+	req, err := http.NewRequest(http.MethodGet, h.http.URL+"/v1/incidents/"+key, nil)
+	if err != nil {
+		return engine.Incident{}, err
+	}
 	req.Header.Set("Authorization", "Bearer "+apiToken)
 	resp, err := http.DefaultClient.Do(req)
-	require.NoError(h.t, err)
+	if err != nil {
+		return engine.Incident{}, err
+	}
 	defer resp.Body.Close()
-	require.Equal(h.t, http.StatusOK, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		return engine.Incident{}, fmt.Errorf("GET /v1/incidents/%s: %s", key, resp.Status)
+	}
 	var inc engine.Incident
-	require.NoError(h.t, json.NewDecoder(resp.Body).Decode(&inc))
-	return inc
+	err = json.NewDecoder(resp.Body).Decode(&inc)
+	return inc, err
+}
+
+// waitForPage waits until incident key has recorded page pageKey: its
+// escalation, run by a worker RunDue started, has completed.
+func (h *harness) waitForPage(key, pageKey string) {
+	h.t.Helper()
+	require.Eventually(h.t, func() bool {
+		inc, err := h.readIncident(key)
+		_, ok := inc.Page(pageKey)
+		return err == nil && ok
+	}, 30*time.Second, 5*time.Millisecond, "%s never recorded %s", key, pageKey)
 }
 
 // incidents lists incidents through the operator API.
