@@ -185,11 +185,24 @@ func (r *amTokens) strings(m map[string]string) bool {
 // name reads an object's next name, unquoted; nil for one with escapes
 // or invalid UTF-8, which the general decoder reads.
 func (r *amTokens) name() []byte {
+	v := r.quoted()
+	if v == nil {
+		return nil
+	}
+	return plain(v)
+}
+
+// quoted reads the next value if it is a string, quotes and escapes as in
+// the body; nil for any other value or an error.
+func (r *amTokens) quoted() jsontext.Value {
+	if r.dec.PeekKind() != '"' {
+		return nil
+	}
 	v, err := r.dec.ReadValue()
 	if err != nil {
 		return nil
 	}
-	return plain(v)
+	return v
 }
 
 // open reads the opening delimiter of an array or object.
@@ -209,11 +222,8 @@ func (r *amTokens) close() bool {
 
 // str reads a string of valid UTF-8 into s.
 func (r *amTokens) str(s *string) bool {
-	if r.dec.PeekKind() != '"' {
-		return false
-	}
-	v, err := r.dec.ReadValue()
-	if err != nil {
+	v := r.quoted()
+	if v == nil {
 		return false
 	}
 	raw := plain(v)
@@ -261,11 +271,8 @@ func (r *amTokens) interned(raw []byte) string {
 
 // time reads a time in plain RFC 3339 into t.
 func (r *amTokens) time(t *time.Time) bool {
-	if r.dec.PeekKind() != '"' {
-		return false
-	}
-	v, err := r.dec.ReadValue()
-	if err != nil {
+	v := r.quoted()
+	if v == nil {
 		return false
 	}
 	raw := plain(v)
