@@ -153,8 +153,7 @@ type handed struct {
 }
 
 // ingestAndEscalate ingests alerts at T0 running pageAlice as the first
-// step, and returns
-// what was handed over by the time the ingest returned.
+// step, and returns what was handed over by the time the ingest returned.
 func ingestAndEscalate(t *testing.T, s engine.Store, alerts ...engine.Classified) ([]engine.IngestResult, []handed) {
 	t.Helper()
 	var got []handed
