@@ -4,12 +4,9 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -61,21 +58,25 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return Result{}, fmt.Errorf("load: rate %v must not be negative", cfg.Rate)
 	}
 	applyDefaults(&cfg)
-	client := newClient(cfg.Connections, cfg.Timeout)
-	defer client.CloseIdleConnections()
+	t, err := newTarget(cfg.URL, cfg.Header)
+	if err != nil {
+		return Result{}, err
+	}
 
 	stopCtx, stop := context.WithTimeout(ctx, cfg.Duration)
 	defer stop()
-	jobs := make(chan int, cfg.Connections)
 	var late atomic.Int64
-	go feed(stopCtx, cfg, jobs, &late)
+	next := numbers(stopCtx, cfg, &late)
 
 	start := time.Now()
 	workers := make([]*worker, cfg.Connections)
 	var wg sync.WaitGroup
 	for w := range workers {
-		workers[w] = &worker{cfg: &cfg, client: client}
-		wg.Go(func() { workers[w].run(ctx, jobs) })
+		workers[w] = &worker{cfg: &cfg, conn: newConn(t, cfg.Timeout)}
+		wg.Go(func() {
+			defer workers[w].conn.close()
+			workers[w].run(ctx, next)
+		})
 	}
 	wg.Wait()
 	return merge(workers, time.Since(start), int(late.Load())), nil
@@ -96,17 +97,23 @@ func applyDefaults(cfg *Config) {
 	}
 }
 
-// newClient returns a client that keeps exactly n connections to the target.
-func newClient(n int, timeout time.Duration) *http.Client {
-	tr := &http.Transport{
-		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:        n,
-		MaxIdleConnsPerHost: n,
-		MaxConnsPerHost:     n,
-		IdleConnTimeout:     time.Minute,
-		DisableCompression:  true,
+// numbers returns what hands the workers request numbers, until ctx ends or
+// cfg.MaxRequests are handed out: as fast as they ask when cfg.Rate is 0,
+// otherwise paced by a feeder (see feed).
+func numbers(ctx context.Context, cfg Config, late *atomic.Int64) func() (int, bool) {
+	if cfg.Rate == 0 {
+		var n atomic.Int64
+		return func() (int, bool) {
+			i := int(n.Add(1) - 1)
+			return i, i < cfg.MaxRequests && ctx.Err() == nil
+		}
 	}
-	return &http.Client{Transport: tr, Timeout: timeout}
+	jobs := make(chan int, cfg.Connections)
+	go feed(ctx, cfg, jobs, late)
+	return func() (int, bool) {
+		i, ok := <-jobs
+		return i, ok
+	}
 }
 
 // feed hands request numbers to the workers, paced by cfg.Rate when set,
@@ -159,16 +166,16 @@ func waitUntil(ctx context.Context, t time.Time) bool {
 // worker sends requests over one connection and keeps its own figures.
 type worker struct {
 	cfg       *Config
-	client    *http.Client
+	conn      *conn
 	latencies []time.Duration
 	statuses  map[int]int
 	errors    int
 	firstErr  string
 }
 
-func (w *worker) run(ctx context.Context, jobs <-chan int) {
+func (w *worker) run(ctx context.Context, next func() (int, bool)) {
 	w.statuses = map[int]int{}
-	for i := range jobs {
+	for i, ok := next(); ok; i, ok = next() {
 		if ctx.Err() != nil {
 			continue // drain: the feeder stops on its own
 		}
@@ -179,27 +186,19 @@ func (w *worker) run(ctx context.Context, jobs <-chan int) {
 // send posts request i and records its latency and outcome.
 func (w *worker) send(ctx context.Context, i int) {
 	body := w.cfg.Body(i)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
-	if err != nil {
-		w.fail(err.Error())
-		return
-	}
-	req.Header = w.cfg.Header.Clone()
 	begin := time.Now()
 	if w.cfg.Sent != nil {
 		w.cfg.Sent(i, begin)
 	}
-	resp, err := w.client.Do(req)
+	status, err := w.conn.post(ctx, body)
 	if err != nil {
 		w.fail(err.Error())
 		return
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
 	w.latencies = append(w.latencies, time.Since(begin))
-	w.statuses[resp.StatusCode]++
-	if resp.StatusCode/100 != 2 {
-		w.fail(resp.Status)
+	w.statuses[status]++
+	if status/100 != 2 {
+		w.fail(fmt.Sprintf("%d %s", status, http.StatusText(status)))
 	}
 }
 

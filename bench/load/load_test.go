@@ -1,8 +1,10 @@
 package load_test
 
 import (
+	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -120,5 +122,107 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 	if load.Percentile(nil, 0.5) != 0 {
 		t.Error("empty percentile should be 0")
+	}
+}
+
+// oneAnswerPerConnection is a target that answers one request per
+// connection and then closes it without saying so, as a server closing an
+// idle keep-alive connection does. It counts the connections it accepted.
+func oneAnswerPerConnection(t *testing.T) (string, *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var accepted atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				_, _ = io.Copy(io.Discard, req.Body)
+				_, _ = io.WriteString(c, "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok")
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String() + "/alerts", &accepted
+}
+
+func TestRunSendsAgainOnANewConnectionWhenTheServerClosedTheOldOne(t *testing.T) {
+	url, accepted := oneAnswerPerConnection(t)
+	res, err := load.Run(context.Background(), load.Config{URL: url, Body: body, Connections: 1,
+		MaxRequests: 5, Duration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 5 || res.Errors != 0 || res.Statuses[http.StatusAccepted] != 5 {
+		t.Fatalf("want 5 requests answered 202, got %+v", res)
+	}
+	if got := accepted.Load(); got != 5 {
+		t.Fatalf("server accepted %d connections, want one per request (5)", got)
+	}
+}
+
+func TestRunReadsChunkedAnswersAndKeepsTheConnection(t *testing.T) {
+	var conns atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "part one;")
+		w.(http.Flusher).Flush() // the rest goes chunked
+		_, _ = io.WriteString(w, "part two")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	res, err := load.Run(context.Background(), load.Config{URL: srv.URL, Body: body, Connections: 2,
+		MaxRequests: 20, Duration: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 20 || res.Errors != 0 {
+		t.Fatalf("want 20 requests answered ok, got %+v", res)
+	}
+	if got := conns.Load(); got != 2 {
+		t.Fatalf("server saw %d connections, want the 2 kept alive", got)
+	}
+}
+
+func TestRunCutsARequestInFlightShortWhenItsContextEnds(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		arrived <- struct{}{}
+		<-release
+	}))
+	t.Cleanup(func() { close(release); srv.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	res, err := load.Run(ctx, load.Config{URL: srv.URL, Body: body, Connections: 1,
+		MaxRequests: 1, Duration: time.Hour, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OK != 0 || res.Errors != 1 {
+		t.Fatalf("want the one request failed by the cancel, got %+v", res)
+	}
+}
+
+func TestRunRefusesAURLItCannotPost(t *testing.T) {
+	for _, u := range []string{"https://127.0.0.1/alerts", "127.0.0.1:80/alerts", "http://%zz"} {
+		if _, err := load.Run(context.Background(), load.Config{URL: u, Body: body}); err == nil {
+			t.Errorf("want an error for URL %q", u)
+		}
 	}
 }
