@@ -19,10 +19,18 @@ import (
 // formed or not, is left to the general decoder, which reads it as before
 // and names what is wrong.
 //
-// Names and short strings repeat from alert to alert (label names,
-// statuses, alert names), so each reader keeps those it met in an intern
-// table and hands out one copy of each.
+// An alert whose JSON is, byte for byte, that of one read recently is taken
+// from recentAlerts instead of being read again: a storm re-sends the same
+// alerts again and again. Names and short strings repeat from alert to
+// alert (label names, statuses, alert names), so each reader keeps those it
+// met in an intern table and hands out one copy of each.
 type amTokens struct {
+	body  tokens // the webhook
+	alert tokens // one alert's JSON, when it was not read recently
+}
+
+// tokens reads JSON values from one decoder.
+type tokens struct {
 	dec    jsontext.Decoder
 	buf    bytes.Buffer
 	intern map[string]string
@@ -34,25 +42,31 @@ const (
 	internLongest = 64
 )
 
-var amTokensPool = sync.Pool{New: func() any { return &amTokens{intern: make(map[string]string, internMost)} }}
+var amTokensPool = sync.Pool{New: func() any {
+	intern := make(map[string]string, internMost)
+	return &amTokens{body: tokens{intern: intern}, alert: tokens{intern: intern}}
+}}
 
 // readAM reads body into d; false when body is not of the usual shape, with
 // d then holding whatever was read.
 func readAM(body []byte, d *amDecoded) bool {
 	r := amTokensPool.Get().(*amTokens)
 	defer amTokensPool.Put(r)
-	r.buf = *bytes.NewBuffer(body)
-	r.dec.Reset(&r.buf, decodeOptions)
+	r.body.reset(body)
+	defer r.body.reset(nil) // hold on to no body in the pool
 	ok := r.message(d)
 	if ok {
 		// Only white space may follow the object.
-		_, err := r.dec.ReadToken()
+		_, err := r.body.dec.ReadToken()
 		ok = err == io.EOF
 	}
-	// Hold on to no body in the pool.
-	r.buf = bytes.Buffer{}
-	r.dec.Reset(&r.buf)
 	return ok
+}
+
+// reset makes t read JSON from b.
+func (t *tokens) reset(b []byte) {
+	t.buf = *bytes.NewBuffer(b)
+	t.dec.Reset(&t.buf, decodeOptions)
 }
 
 // The names of ours in a webhook, as bits of a fieldSet.
@@ -88,17 +102,18 @@ func (s *fieldSet) is(name []byte, want string, field fieldSet, bad *bool) bool 
 
 // message reads the webhook's object: its version and its alerts.
 func (r *amTokens) message(d *amDecoded) bool {
-	if !r.open('{') {
+	t := &r.body
+	if !t.open('{') {
 		return false
 	}
 	var seen fieldSet
-	for r.dec.PeekKind() != '}' {
-		name, bad := r.name(), false
+	for t.dec.PeekKind() != '}' {
+		name, bad := t.name(), false
 		switch {
 		case name == nil:
 			return false
 		case seen.is(name, "version", fieldVersion, &bad):
-			if !r.str(&d.Version) {
+			if !t.str(&d.Version) {
 				return false
 			}
 		case seen.is(name, "alerts", fieldAlerts, &bad):
@@ -106,29 +121,49 @@ func (r *amTokens) message(d *amDecoded) bool {
 			if !r.alerts(&d.Alerts.list) {
 				return false
 			}
-		case bad || r.dec.SkipValue() != nil:
+		case bad || t.dec.SkipValue() != nil:
 			return false
 		}
 	}
-	return r.close()
+	return t.close()
 }
 
 // alerts reads the alerts array, appending to list.
 func (r *amTokens) alerts(list *[]amAlert) bool {
-	if !r.open('[') {
+	t := &r.body
+	if !t.open('[') {
 		return false
 	}
-	for r.dec.PeekKind() != ']' {
-		*list = append(*list, amAlert{})
-		if !r.alert(&(*list)[len(*list)-1]) {
+	for t.dec.PeekKind() != ']' {
+		if t.dec.PeekKind() != '{' {
 			return false
 		}
+		raw, err := t.dec.ReadValue()
+		if err != nil {
+			return false
+		}
+		a, ok := recentAlerts.get(raw)
+		if !ok {
+			if !r.readAlert(raw, &a) {
+				return false
+			}
+			recentAlerts.put(raw, a)
+		}
+		*list = append(*list, a)
 	}
-	return r.close()
+	return t.close()
+}
+
+// readAlert reads one alert's JSON, raw, into a.
+func (r *amTokens) readAlert(raw []byte, a *amAlert) bool {
+	t := &r.alert
+	t.reset(raw)
+	defer t.reset(nil)
+	return t.alert(a)
 }
 
 // alert reads one alert's object.
-func (r *amTokens) alert(a *amAlert) bool {
+func (r *tokens) alert(a *amAlert) bool {
 	if !r.open('{') {
 		return false
 	}
@@ -143,7 +178,7 @@ func (r *amTokens) alert(a *amAlert) bool {
 }
 
 // alertField reads the value of an alert's field name.
-func (r *amTokens) alertField(a *amAlert, seen *fieldSet, name []byte) bool {
+func (r *tokens) alertField(a *amAlert, seen *fieldSet, name []byte) bool {
 	bad := false
 	switch {
 	case seen.is(name, "status", fieldStatus, &bad):
@@ -168,7 +203,7 @@ func (r *amTokens) alertField(a *amAlert, seen *fieldSet, name []byte) bool {
 
 // strings reads an object of strings into m; a repeated name keeps its
 // last value, as the general decoder does.
-func (r *amTokens) strings(m map[string]string) bool {
+func (r *tokens) strings(m map[string]string) bool {
 	if !r.open('{') {
 		return false
 	}
@@ -184,7 +219,7 @@ func (r *amTokens) strings(m map[string]string) bool {
 
 // name reads an object's next name, unquoted; nil for one with escapes
 // or invalid UTF-8, which the general decoder reads.
-func (r *amTokens) name() []byte {
+func (r *tokens) name() []byte {
 	v := r.quoted()
 	if v == nil {
 		return nil
@@ -194,7 +229,7 @@ func (r *amTokens) name() []byte {
 
 // quoted reads the next value if it is a string, quotes and escapes as in
 // the body; nil for any other value or an error.
-func (r *amTokens) quoted() jsontext.Value {
+func (r *tokens) quoted() jsontext.Value {
 	if r.dec.PeekKind() != '"' {
 		return nil
 	}
@@ -206,7 +241,7 @@ func (r *amTokens) quoted() jsontext.Value {
 }
 
 // open reads the opening delimiter of an array or object.
-func (r *amTokens) open(kind jsontext.Kind) bool {
+func (r *tokens) open(kind jsontext.Kind) bool {
 	if r.dec.PeekKind() != kind {
 		return false
 	}
@@ -215,13 +250,13 @@ func (r *amTokens) open(kind jsontext.Kind) bool {
 }
 
 // close reads the closing delimiter the caller peeked at.
-func (r *amTokens) close() bool {
+func (r *tokens) close() bool {
 	_, err := r.dec.ReadToken()
 	return err == nil
 }
 
 // str reads a string of valid UTF-8 into s.
-func (r *amTokens) str(s *string) bool {
+func (r *tokens) str(s *string) bool {
 	v := r.quoted()
 	if v == nil {
 		return false
@@ -258,7 +293,7 @@ func plain(v jsontext.Value) []byte {
 }
 
 // interned returns raw as a string, one copy of it for all short ones.
-func (r *amTokens) interned(raw []byte) string {
+func (r *tokens) interned(raw []byte) string {
 	if s, ok := r.intern[string(raw)]; ok {
 		return s
 	}
@@ -270,7 +305,7 @@ func (r *amTokens) interned(raw []byte) string {
 }
 
 // time reads a time in plain RFC 3339 into t.
-func (r *amTokens) time(t *time.Time) bool {
+func (r *tokens) time(t *time.Time) bool {
 	v := r.quoted()
 	if v == nil {
 		return false
