@@ -11,13 +11,6 @@ import (
 
 const readyTimeout = 2 * time.Second
 
-// alertsAnswer is the answer to an accepted webhook.
-type alertsAnswer struct {
-	Accepted int                   `json:"accepted"`
-	Rejected []receivers.Rejection `json:"rejected"`
-	Results  []engine.IngestResult `json:"results,omitempty"`
-}
-
 func (s *Server) alertmanager(w http.ResponseWriter, r *http.Request) {
 	s.ingest(w, r, receivers.SourceAlertmanager, receivers.Alertmanager)
 }
@@ -70,7 +63,7 @@ func (s *Server) ingest(w http.ResponseWriter, r *http.Request, source string, d
 		s.storeFailure(w, "ingesting alerts", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, alertsAnswer{Accepted: len(batch.Alerts),
+	writeAnswer(w, alertsAnswer{Accepted: len(batch.Alerts),
 		Rejected: append([]receivers.Rejection{}, batch.Rejected...), Results: results})
 }
 
