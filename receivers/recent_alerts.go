@@ -1,45 +1,42 @@
 package receivers
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/klaxonhq/klaxon/internal/recent"
+)
 
 // alertCache keeps the alerts read from recent webhooks, by their JSON byte
 // for byte. An alert storm is the same alerts re-sent again and again, by
 // each Alertmanager of a pair and at each repeat interval; an alert whose
 // JSON is unchanged reads as before, so it is taken from here instead of
-// being read again. What is kept is bounded in bytes of JSON: when the
-// current generation is full it becomes the previous one and the one before
-// is dropped, so the alerts re-sent within about a generation stay.
+// being read again. What is kept is bounded in bytes of JSON, in two
+// generations (internal/recent), so the alerts re-sent within about a
+// generation stay.
 //
 // The labels and annotations of an alert taken from here are the maps of
 // the first read, shared by every read since: they are read-only, as every
 // alert's are once read.
 type alertCache struct {
-	mu        sync.Mutex
-	cur, prev map[string]amAlert
-	curBytes  int
-	genBytes  int // JSON bytes a generation holds
-	longest   int // longest JSON kept
+	mu      sync.Mutex
+	alerts  *recent.Map[amAlert]
+	longest int // longest JSON kept
 }
 
 // recentAlerts is the cache of every Alertmanager webhook read.
 var recentAlerts = newAlertCache(1<<20, 4<<10)
 
+// newAlertCache keeps generations of genBytes of JSON, of alerts of at
+// most longest bytes.
 func newAlertCache(genBytes, longest int) *alertCache {
-	return &alertCache{cur: map[string]amAlert{}, genBytes: genBytes, longest: longest}
+	return &alertCache{alerts: recent.New[amAlert](genBytes, func(raw string) int { return len(raw) }), longest: longest}
 }
 
 // get returns the alert read from JSON raw, if it was read recently.
 func (c *alertCache) get(raw []byte) (amAlert, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if a, ok := c.cur[string(raw)]; ok {
-		return a, true
-	}
-	a, ok := c.prev[string(raw)]
-	if ok {
-		c.add(string(raw), a)
-	}
-	return a, ok
+	return recent.Get(c.alerts, raw)
 }
 
 // put keeps a, read from JSON raw, unless raw is longer than kept ones.
@@ -49,13 +46,5 @@ func (c *alertCache) put(raw []byte, a amAlert) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.add(string(raw), a)
-}
-
-func (c *alertCache) add(raw string, a amAlert) {
-	if c.curBytes+len(raw) > c.genBytes {
-		c.prev, c.cur, c.curBytes = c.cur, make(map[string]amAlert, len(c.cur)), 0
-	}
-	c.cur[raw] = a
-	c.curBytes += len(raw)
+	c.alerts.Put(string(raw), a)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/recent"
 )
 
 // duplicates counts an alert storm's re-sends in memory. A batch whose
@@ -29,7 +30,9 @@ type duplicates struct {
 
 	mu      sync.Mutex
 	pending map[string]pendingCount
-	seen    recentIDs
+	// seen is the alert IDs stored or looked up most recently, 64Ki to
+	// 128Ki of them: a hint of which batches may be duplicates only.
+	seen *recent.Map[struct{}]
 
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -49,36 +52,16 @@ type pendingCount struct {
 	lastSeen time.Time
 }
 
-// recentIDs remembers the alert IDs seen in the last 64Ki to 128Ki distinct
-// ones: a hint of which batches may be duplicates only.
-type recentIDs struct {
-	cur, prev map[string]struct{}
-}
-
+// recentIDsKept is how many distinct alert IDs a generation of
+// duplicates.seen holds.
 const recentIDsKept = 1 << 16
-
-func (r *recentIDs) add(id string) {
-	if _, ok := r.cur[id]; ok {
-		return
-	}
-	if len(r.cur) >= recentIDsKept || r.cur == nil {
-		r.prev, r.cur = r.cur, make(map[string]struct{}, recentIDsKept)
-	}
-	r.cur[id] = struct{}{}
-}
-
-func (r *recentIDs) has(id string) bool {
-	_, cur := r.cur[id]
-	_, prev := r.prev[id]
-	return cur || prev
-}
 
 // allSeen reports whether every alert of batch was seen recently.
 func (d *duplicates) allSeen(batch []engine.Classified) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := range batch {
-		if !d.seen.has(batch[i].ID()) {
+		if _, ok := recent.Get(d.seen, batch[i].ID()); !ok {
 			return false
 		}
 	}
@@ -90,7 +73,7 @@ func (d *duplicates) saw(batch []engine.Classified) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := range batch {
-		d.seen.add(batch[i].ID())
+		d.seen.Put(batch[i].ID(), struct{}{})
 	}
 }
 
@@ -209,6 +192,7 @@ func (s *Store) FlushCounts(ctx context.Context) error {
 
 func newDuplicates(every time.Duration) *duplicates {
 	return &duplicates{every: every, pending: map[string]pendingCount{},
+		seen: recent.New[struct{}](recentIDsKept, func(string) int { return 1 }),
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
