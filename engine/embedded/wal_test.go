@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -201,6 +202,20 @@ func TestZerosAfterTheFramesAreTheSegmentsEnd(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "INC-1", got, k)
 	}
+}
+
+// A segment is made a chunk at a time; the last chunk is what is left of
+// its size.
+func TestASegmentIsMadeAsZerosOfItsSize(t *testing.T) {
+	dir := t.TempDir()
+	size := int64(2*segmentChunkBytes + segmentChunkBytes/2)
+	f, err := prepareSegment(dir, 7, size)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	data, err := os.ReadFile(segmentPath(dir, 7))
+	require.NoError(t, err)
+	require.Len(t, data, int(size))
+	assert.Equal(t, -1, bytes.IndexFunc(data, func(r rune) bool { return r != 0 }), "only zeros")
 }
 
 // A segment before the last was complete when the log moved past it: damage
