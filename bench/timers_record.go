@@ -104,10 +104,10 @@ type claimTimer struct {
 }
 
 // ClaimDue claims through the real store and records the claims.
-func (s *claimTimer) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
-	timers, err := s.Store.ClaimDue(ctx, now, lease, max)
+func (s *claimTimer) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Claimed, error) {
+	claims, err := s.Store.ClaimDue(ctx, now, lease, max)
 	at := time.Now().UnixNano()
-	for _, t := range timers {
+	for _, t := range engine.TimersOf(claims) {
 		if t.Kind != engine.TimerEscalate {
 			continue
 		}
@@ -115,7 +115,7 @@ func (s *claimTimer) ClaimDue(ctx context.Context, now time.Time, lease time.Dur
 			s.rec.claimed[g].CompareAndSwap(0, at)
 		}
 	}
-	return timers, err
+	return claims, err
 }
 
 func sortedDurations(d []time.Duration) []time.Duration {

@@ -112,7 +112,7 @@ func TestTimersOfADeadReplicaAreTakenOverAfterTheLease(t *testing.T) {
 	// Replica A claims the escalations and dies before running them.
 	claimed, err := h.srv.Engine().Store().ClaimDue(context.Background(), h.clock.Now(), 10*time.Second, 100)
 	require.NoError(t, err)
-	require.Len(t, claimed, 5)
+	require.Len(t, engine.TimersOf(claimed), 5)
 	h.stop()
 
 	runBoth(t, b.srv.Engine(), b.srv.Engine())

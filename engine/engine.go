@@ -338,12 +338,16 @@ func (e *Engine) claimAndRun(ctx context.Context, w *workers) error {
 		w.startQueued()
 		if free := w.free(); free > 0 {
 			// What is queued has a worker each; claim for the others.
-			timers, err := e.store.ClaimDue(ctx, e.clock.Now(), e.lease, free)
+			claims, err := e.store.ClaimDue(ctx, e.clock.Now(), e.lease, free)
 			if err != nil {
 				return fmt.Errorf("claim due timers: %w", err)
 			}
-			if len(timers) > 0 {
-				e.queue.push(jobsOf(Claimed{Timers: timers}))
+			if len(claims) > 0 {
+				var jobs []job
+				for _, c := range claims {
+					jobs = append(jobs, jobsOf(c)...)
+				}
+				e.queue.push(jobs)
 				continue
 			}
 		}

@@ -52,7 +52,7 @@ func (s *instrumentedStore) AddNote(ctx context.Context, key string, note Entry)
 	return s.Store.AddNote(ctx, key, note)
 }
 
-func (s *instrumentedStore) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Timer, error) {
+func (s *instrumentedStore) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Claimed, error) {
 	defer s.observe("claim_due", time.Now())
 	return s.Store.ClaimDue(ctx, now, lease, max)
 }

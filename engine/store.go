@@ -57,8 +57,10 @@ type Store interface {
 	// with their alerts, and events last seen before before. Open incidents
 	// are never removed. It returns how many incidents and events went.
 	Purge(ctx context.Context, before time.Time, max int) (int, error)
-	// ClaimDue claims up to max timers due at now, each for lease.
-	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Timer, error)
+	// ClaimDue claims up to max timers due at now, each for lease. It
+	// returns them by incident, each with its incident as the claim found
+	// it (nil when it is gone), so that running them needs no read of it.
+	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]Claimed, error)
 	// NextDue returns when the earliest timer is due; false if none is.
 	NextDue(ctx context.Context) (time.Time, bool, error)
 	// Complete finishes a claimed timer and applies what running it decided.
@@ -162,13 +164,24 @@ type FirstStep struct {
 	Hand func(claimed Claimed, step Completion)
 }
 
-// Claimed is what CompleteAndClaim or IngestAndEscalate claimed: timers of
-// one incident that the caller must run to their end, and the incident as
-// the transition left it, so that running them needs no read of it.
+// Claimed is what ClaimDue, CompleteAndClaim or IngestAndEscalate claimed:
+// timers of one incident that the caller must run to their end, and the
+// incident as the transition left it, so that running them needs no read
+// of it.
 type Claimed struct {
 	Timers []Timer
-	// Incident is nil when CompleteAndClaim claimed no timer.
+	// Incident is nil when CompleteAndClaim claimed no timer, and when
+	// ClaimDue found the timers' incident gone.
 	Incident *Incident
+}
+
+// TimersOf lists the timers of claims, in order.
+func TimersOf(claims []Claimed) []Timer {
+	var out []Timer
+	for _, c := range claims {
+		out = append(out, c.Timers...)
+	}
+	return out
 }
 
 // Position is where an incident's escalation stands.

@@ -157,7 +157,7 @@ type claimsHook struct {
 	claims chan struct{}
 }
 
-func (s *claimsHook) ClaimDue(context.Context, time.Time, time.Duration, int) ([]Timer, error) {
+func (s *claimsHook) ClaimDue(context.Context, time.Time, time.Duration, int) ([]Claimed, error) {
 	s.once.Do(s.hook)
 	select {
 	case s.claims <- struct{}{}:

@@ -62,8 +62,7 @@ func (c *change) firstSteps(results []engine.IngestResult, now time.Time, step *
 		cp := step.Plan(inc, *esc)
 		c.removeTimer(esc.ID)
 		made := c.apply(now, inc, &cp)
-		snap := *inc
-		ran = append(ran, stepped{engine.Claimed{Timers: c.claimMade(made, now, step.Lease), Incident: &snap}, cp})
+		ran = append(ran, stepped{engine.Claimed{Timers: c.claimMade(made, now, step.Lease), Incident: c.snapshot(r.Incident)}, cp})
 	}
 	return func() {
 		for _, st := range ran {

@@ -100,12 +100,19 @@ func (s *Store) transition(key string, f func(*change, *engine.Incident) error) 
 	return out, err
 }
 
-// ClaimDue claims up to max due timers for lease.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
-	var out []engine.Timer
+// ClaimDue claims up to max due timers for lease, by incident, each with a
+// copy of its incident.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Claimed, error) {
+	var out []engine.Claimed
 	err := s.update(func(c *change) error {
+		of := map[string]int{} // incident key -> its claims in out
 		for _, t := range s.timers.due(now, max) {
-			out = append(out, c.claim(t, now, lease))
+			i, ok := of[t.Incident]
+			if !ok {
+				i, of[t.Incident] = len(out), len(out)
+				out = append(out, engine.Claimed{Incident: c.snapshot(t.Incident)})
+			}
+			out[i].Timers = append(out[i].Timers, c.claim(t, now, lease))
 		}
 		return nil
 	})
@@ -113,6 +120,17 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 		return nil, err
 	}
 	return out, nil
+}
+
+// snapshot returns a copy of an incident as the change sees it, for the
+// caller to keep; nil when there is none.
+func (c *change) snapshot(key string) *engine.Incident {
+	inc := c.peekIncident(key)
+	if inc == nil {
+		return nil
+	}
+	snap := *inc
+	return &snap
 }
 
 // claim leases t until now+lease and counts the claim.
@@ -157,8 +175,7 @@ func (s *Store) CompleteAndClaim(ctx context.Context, now time.Time, cp engine.C
 			out.Timers = c.claimMade(made, now, lease)
 		}
 		if len(out.Timers) > 0 {
-			snap := *inc
-			out.Incident = &snap
+			out.Incident = c.snapshot(key)
 		}
 		return nil
 	})

@@ -49,8 +49,9 @@ func TestChangesReachTheDiskInOrder(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	_, err = s.Ingest(ctx, now, []engine.Classified{classified("fp1")})
 	require.NoError(t, err)
-	claimed, err := s.ClaimDue(ctx, now, 10*time.Second, 10)
+	claims, err := s.ClaimDue(ctx, now, 10*time.Second, 10)
 	require.NoError(t, err)
+	claimed := engine.TimersOf(claims)
 	require.Len(t, claimed, 1)
 	require.NoError(t, s.Complete(ctx, now, engine.Completion{Timer: claimed[0],
 		Entries: []engine.Entry{{At: now, Kind: engine.EntryNote, Detail: "not waited for"}}}))

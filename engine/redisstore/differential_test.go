@@ -170,17 +170,25 @@ func errClass(err error) string {
 }
 
 // claim claims every due timer in both stores: with a max above the number
-// due, both claim the same timers, whatever order they visit them in.
+// due, both claim the same timers, whatever order they visit them in, and
+// bring the same incidents with them.
 func (d *twin) claim(step int) {
 	var got [2][]engine.Timer
+	var brought [2]map[string]*engine.Incident
 	for i, s := range d.stores {
-		timers, err := s.ClaimDue(ctx, d.now, 10*time.Second, 1000)
+		claims, err := s.ClaimDue(ctx, d.now, 10*time.Second, 1000)
 		require.NoError(d.t, err)
+		brought[i] = map[string]*engine.Incident{}
+		for _, c := range claims {
+			brought[i][c.Timers[0].Incident] = c.Incident
+		}
+		timers := engine.TimersOf(claims)
 		slices.SortFunc(timers, func(a, b engine.Timer) int { return strings.Compare(a.ID, b.ID) })
 		got[i] = timers
 		d.held[i] = append(d.held[i], timers...)
 	}
 	require.Equal(d.t, withoutLeases(got[0]), withoutLeases(got[1]), "step %d: claim", step)
+	require.Equal(d.t, brought[0], brought[1], "step %d: incidents claimed with", step)
 }
 
 func withoutLeases(timers []engine.Timer) []engine.Timer {

@@ -91,7 +91,8 @@ func BenchmarkClaimDue(b *testing.B) {
 	claimed := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		timers, err := s.ClaimDue(ctx, benchT0, 10*time.Second, 100)
+		claims, err := s.ClaimDue(ctx, benchT0, 10*time.Second, 100)
+		timers := engine.TimersOf(claims)
 		if err != nil || len(timers) != 100 {
 			b.Fatalf("claimed %d: %v", len(timers), err)
 		}
@@ -102,9 +103,9 @@ func BenchmarkClaimDue(b *testing.B) {
 
 // BenchmarkPagePath runs what a new incident costs the store on its way to
 // its first page: ingest one new alert, then claim (one at a time) and run
-// two timers, whichever are found: an escalation (read the incident,
-// complete it with a page due now) or a page (read it, complete it as
-// sent). Alone, it is one incident's way through the store; with 64
+// two timers, whichever are found: an escalation (complete it with a page
+// due now) or a page (complete it as sent), each with the incident its
+// claim brought. Alone, it is one incident's way through the store; with 64
 // goroutines at once, the engine's workers and the webhooks sharing one
 // store. A claim that finds nothing is counted: a timer made due now that
 // a claim at once cannot see costs the engine a NextDue and a sleep.
@@ -146,15 +147,15 @@ func pagePath(s *Store, i int, empty *atomic.Int64) error {
 		return err
 	}
 	for ran := 0; ran < 2; {
-		timers, err := s.ClaimDue(ctx, time.Now(), 10*time.Second, 1)
+		claims, err := s.ClaimDue(ctx, time.Now(), 10*time.Second, 1)
 		if err != nil {
 			return err
 		}
-		if len(timers) == 0 {
+		if len(claims) == 0 {
 			empty.Add(1)
 			continue
 		}
-		if err := runBenchTimer(ctx, s, timers[0]); err != nil {
+		if err := runBenchTimer(ctx, s, claims[0]); err != nil {
 			return err
 		}
 		ran++
@@ -164,10 +165,10 @@ func pagePath(s *Store, i int, empty *atomic.Int64) error {
 
 // runBenchTimer runs a claimed escalation or page timer as the engine would
 // for the bench roster's one person paged by SMS.
-func runBenchTimer(ctx context.Context, s *Store, t engine.Timer) error {
-	inc, err := s.Incident(ctx, t.Incident)
-	if err != nil {
-		return err
+func runBenchTimer(ctx context.Context, s *Store, c engine.Claimed) error {
+	t, inc := c.Timers[0], c.Incident
+	if inc == nil {
+		return fmt.Errorf("timer %s came without its incident", t.ID)
 	}
 	now := time.Now()
 	if t.Kind == engine.TimerPage {

@@ -57,8 +57,9 @@ func TestClaimVisitsEveryShardAndRespectsMax(t *testing.T) {
 
 	claimed := map[string]bool{}
 	for range 4 {
-		timers, err := s.ClaimDue(ctx, t0, 10*time.Second, 15)
+		claims, err := s.ClaimDue(ctx, t0, 10*time.Second, 15)
 		require.NoError(t, err)
+		timers := engine.TimersOf(claims)
 		assert.LessOrEqual(t, len(timers), 15)
 		for _, tm := range timers {
 			assert.False(t, claimed[tm.ID], "%s claimed twice", tm.ID)
@@ -88,12 +89,12 @@ func TestConcurrentClaimsNeverShareATimer(t *testing.T) {
 		s := stores[i%len(stores)]
 		wg.Go(func() {
 			for {
-				timers, err := s.ClaimDue(ctx, t0, time.Minute, 7)
-				if !assert.NoError(t, err) || len(timers) == 0 {
+				got, err := s.ClaimDue(ctx, t0, time.Minute, 7)
+				if !assert.NoError(t, err) || len(got) == 0 {
 					return
 				}
 				mu.Lock()
-				for _, tm := range timers {
+				for _, tm := range engine.TimersOf(got) {
 					claims[tm.ID]++
 				}
 				mu.Unlock()
@@ -113,16 +114,18 @@ func TestExpiredLeaseIsTakenOverByAnotherStore(t *testing.T) {
 	a := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
 	b := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
 	openIncidents(t, a, 1)
-	held, err := a.ClaimDue(ctx, t0, 10*time.Second, 10)
+	claims, err := a.ClaimDue(ctx, t0, 10*time.Second, 10)
 	require.NoError(t, err)
+	held := engine.TimersOf(claims)
 	require.Len(t, held, 1)
 
 	// a stops without completing; b finds the timer once the lease ends.
 	none, err := b.ClaimDue(ctx, t0.Add(10*time.Second-time.Millisecond), 10*time.Second, 10)
 	require.NoError(t, err)
 	assert.Empty(t, none, "held until the lease ends")
-	taken, err := b.ClaimDue(ctx, t0.Add(10*time.Second), 10*time.Second, 10)
+	claims, err = b.ClaimDue(ctx, t0.Add(10*time.Second), 10*time.Second, 10)
 	require.NoError(t, err)
+	taken := engine.TimersOf(claims)
 	require.Len(t, taken, 1)
 	assert.Equal(t, 2, taken[0].Claims)
 
@@ -149,8 +152,9 @@ func TestSubMicrosecondTimesAreNeverEarly(t *testing.T) {
 	early, err := s.ClaimDue(ctx, at, time.Second, 10)
 	require.NoError(t, err)
 	assert.Empty(t, early)
-	due, err := s.ClaimDue(ctx, next, time.Second, 10)
+	claims, err := s.ClaimDue(ctx, next, time.Second, 10)
 	require.NoError(t, err)
+	due := engine.TimersOf(claims)
 	require.Len(t, due, 1)
 	assert.Equal(t, at, due[0].Due.UTC(), "the timer keeps its exact time")
 }

@@ -102,7 +102,7 @@ func statusAnswer(v any) (answer []any, status string) {
 
 // ClaimDue claims up to max due timers for lease (claim_due.lua), visiting
 // the shards from a different one on each call so that replicas spread out.
-func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Timer, error) {
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration, max int) ([]engine.Claimed, error) {
 	if max <= 0 {
 		return nil, nil
 	}
@@ -113,12 +113,25 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, lease time.Duration
 	if err != nil {
 		return nil, err
 	}
-	items, _ := v.([]any)
-	timers, err := decodeTimers(items)
-	if err != nil {
-		return nil, fmt.Errorf("claim due timers: %w", err)
+	lists, _ := v.([]any)
+	out := make([]engine.Claimed, len(lists))
+	for i, l := range lists {
+		if out[i], err = decodeClaimedOf(l); err != nil {
+			return nil, fmt.Errorf("claim due timers: %w", err)
+		}
 	}
-	return timers, nil
+	return out, nil
+}
+
+// decodeClaimedOf reads one incident's list in claim_due.lua's answer: its
+// key, its snapshot, then its timers.
+func decodeClaimedOf(list any) (engine.Claimed, error) {
+	items, _ := list.([]any)
+	if len(items) < 3 {
+		return engine.Claimed{}, fmt.Errorf("unexpected answer %v", list)
+	}
+	key, _ := items[0].(string)
+	return decodeClaimed(key, items[1], items[2:])
 }
 
 // Complete finishes a claimed timer, or takes a report from outside, and

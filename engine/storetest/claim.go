@@ -13,6 +13,32 @@ import (
 // lease is the lease of the suite's claims.
 const lease = 10 * time.Second
 
+// testClaimDueBringsTheIncidents: ClaimDue hands back its timers by
+// incident, each incident once, as it stands.
+func testClaimDueBringsTheIncidents(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"), alert("fp2", engine.AlertFiring, "g2"))
+	reminder := engine.Timer{ID: "reminder/INC-1", Kind: engine.TimerReminder, Incident: "INC-1", Gen: 1, Due: T0}
+	require.NoError(t, s.Complete(ctx, T0, engine.Completion{Incident: "INC-1", Timers: []engine.Timer{reminder}}))
+
+	claims, err := s.ClaimDue(ctx, T0, lease, 10)
+	require.NoError(t, err)
+	require.Len(t, claims, 2, "one claim an incident")
+	got := map[string][]string{}
+	for _, c := range claims {
+		require.NotNil(t, c.Incident)
+		assert.Equal(t, incident(t, s, c.Incident.Key), *c.Incident)
+		for _, tm := range c.Timers {
+			assert.Equal(t, c.Incident.Key, tm.Incident)
+			assert.NotEmpty(t, tm.Lease)
+			got[c.Incident.Key] = append(got[c.Incident.Key], tm.ID)
+		}
+	}
+	assert.ElementsMatch(t, []string{"esc/INC-1", "reminder/INC-1"}, got["INC-1"])
+	assert.Equal(t, []string{"esc/INC-2"}, got["INC-2"])
+	assert.Empty(t, claim(t, s, T0), "all are held")
+}
+
 // testCompleteClaimsWhatItMakesDue: the page timer an escalation creates
 // due now comes back claimed, as ClaimDue would have claimed it, with the
 // incident as the escalation left it; the escalation it schedules for

@@ -54,6 +54,7 @@ func Run(t *testing.T, f Factory) {
 		"incidents are filtered and paged":                          testIncidentFilters,
 		"purge removes old resolved incidents and events":           testPurge,
 		"open incidents are counted by priority":                    testOpenCounts,
+		"due timers are claimed by incident, with it":               testClaimDueBringsTheIncidents,
 		"a completion claims the timers it makes due now":           testCompleteClaimsWhatItMakesDue,
 		"a completion claims the timers it brings forward":          testCompleteClaimsWhatItBringsForward,
 		"an ack timeout's completion claims its escalation":         testCompleteClaimsTheRetriggeredEscalation,
@@ -93,9 +94,9 @@ func incident(t *testing.T, s engine.Store, key string) engine.Incident {
 // claim claims every timer due at now.
 func claim(t *testing.T, s engine.Store, now time.Time) []engine.Timer {
 	t.Helper()
-	timers, err := s.ClaimDue(ctx, now, 10*time.Second, 100)
+	claims, err := s.ClaimDue(ctx, now, 10*time.Second, 100)
 	require.NoError(t, err)
-	return timers
+	return engine.TimersOf(claims)
 }
 
 func claimOne(t *testing.T, s engine.Store, now time.Time, id string) engine.Timer {
