@@ -25,6 +25,9 @@ type checkpointer struct {
 
 	mu      sync.Mutex
 	pending map[recordKey]walRecord
+	// spare is the map a checkpoint copied, emptied, for pending to be
+	// next: only the checkpoints' goroutine uses it.
+	spare   map[recordKey]walRecord
 	bytes   int
 	copying int        // the bytes of the checkpoint in progress
 	copied  *sync.Cond // a checkpoint ended
@@ -125,16 +128,35 @@ func (c *checkpointer) checkpoint(from uint64) error {
 	return err
 }
 
+// maxSpareRecords bounds the map kept for the next checkpoint: a map
+// keeps the room it grew to, and after a burst that would be the burst's.
+const maxSpareRecords = 1 << 16
+
+// keepSpare keeps m, emptied, for the checkpoint after the next, so that
+// a steady stream of changes does not grow a new map for each checkpoint.
+func (c *checkpointer) keepSpare(m map[recordKey]walRecord) {
+	if len(m) > maxSpareRecords {
+		return
+	}
+	clear(m)
+	c.spare = m
+}
+
 func (c *checkpointer) copyPending(from uint64) error {
+	next := c.spare
+	if next == nil {
+		next = map[recordKey]walRecord{}
+	}
 	c.mu.Lock()
 	pending, seg := c.pending, c.seg
-	c.pending, c.copying, c.bytes = map[recordKey]walRecord{}, c.bytes, 0
+	c.pending, c.spare, c.copying, c.bytes = next, nil, c.bytes, 0
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
 		c.copying = 0
 		c.copied.Broadcast()
 		c.mu.Unlock()
+		c.keepSpare(pending)
 	}()
 	if c.broken {
 		return nil

@@ -204,6 +204,24 @@ func TestZerosAfterTheFramesAreTheSegmentsEnd(t *testing.T) {
 	}
 }
 
+// The map a checkpoint copied is kept, emptied, for a later one, unless a
+// burst grew it past the bound.
+func TestACheckpointKeepsItsMapWithinTheBound(t *testing.T) {
+	c := &checkpointer{}
+	small := map[recordKey]walRecord{{bucket: 1, key: "INC-1"}: {key: "INC-1"}}
+	c.keepSpare(small)
+	require.NotNil(t, c.spare)
+	assert.Empty(t, c.spare, "emptied")
+
+	c.spare = nil
+	burst := make(map[recordKey]walRecord, maxSpareRecords+1)
+	for i := range maxSpareRecords + 1 {
+		burst[recordKey{bucket: 1, key: fmt.Sprint(i)}] = walRecord{}
+	}
+	c.keepSpare(burst)
+	assert.Nil(t, c.spare, "a burst's map is let go")
+}
+
 // A segment is made a chunk at a time; the last chunk is what is left of
 // its size.
 func TestASegmentIsMadeAsZerosOfItsSize(t *testing.T) {
