@@ -9,7 +9,6 @@ package embedded
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -125,7 +124,7 @@ func (s *Store) start(dir string, opts Options) error {
 func (s *Store) load() error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
-			if err := json.Unmarshal(v, &s.seq); err != nil {
+			if err := decodeRecord(v, &s.seq); err != nil {
 				return fmt.Errorf("incident sequence: %w", err)
 			}
 		}
@@ -153,7 +152,7 @@ func (s *Store) load() error {
 func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
 	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 		rec := new(T)
-		if err := json.Unmarshal(v, rec); err != nil {
+		if err := decodeRecord(v, rec); err != nil {
 			return fmt.Errorf("%s %s: %w", bucket, k, err)
 		}
 		f(rec)

@@ -2,7 +2,6 @@ package embedded
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -295,9 +294,9 @@ func (wr *write) encode() {
 	case string:
 		wr.data = []byte(v)
 	case *heldAlert:
-		wr.data, wr.err = json.Marshal(v.record())
+		wr.data, wr.err = encodeRecord(v.record())
 	default:
-		wr.data, wr.err = json.Marshal(v)
+		wr.data, wr.err = encodeRecord(v)
 	}
 	if wr.err != nil {
 		wr.err = fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, wr.err)
