@@ -194,8 +194,11 @@ func TestRunReadsChunkedAnswersAndKeepsTheConnection(t *testing.T) {
 	if res.OK != 20 || res.Errors != 0 {
 		t.Fatalf("want 20 requests answered ok, got %+v", res)
 	}
-	if got := conns.Load(); got != 2 {
-		t.Fatalf("server saw %d connections, want the 2 kept alive", got)
+	// A worker dials when it sends its first request, and one may find the
+	// 20 all taken before it starts: one connection or two, never one a
+	// request.
+	if got := conns.Load(); got < 1 || got > 2 {
+		t.Fatalf("server saw %d connections, want each worker's kept alive (at most 2)", got)
 	}
 }
 

@@ -273,8 +273,8 @@ func (l *wal) prepareNext() {
 
 // segmentChunkBytes is how many zeros prepareSegment writes before it
 // syncs them: the log's commits meanwhile wait for the disk to take at
-// most that much besides their frame, not a whole segment's (64 MiB held
-// back a commit for 30 to 50 ms).
+// most that much besides their frame, not a whole segment's (a 64 MiB
+// segment synced at once held commits back for up to 33 ms).
 const segmentChunkBytes = 1 << 20
 
 // prepareSegment creates segment seg as size bytes of zeros, a chunk
