@@ -19,6 +19,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // Bucket names in the bbolt file.
@@ -124,7 +125,7 @@ func (s *Store) start(dir string, opts Options) error {
 func (s *Store) load() error {
 	return s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
-			if err := decodeRecord(v, &s.seq); err != nil {
+			if err := jsonrecord.Unmarshal(v, &s.seq); err != nil {
 				return fmt.Errorf("incident sequence: %w", err)
 			}
 		}
@@ -152,7 +153,7 @@ func (s *Store) load() error {
 func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
 	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 		rec := new(T)
-		if err := decodeRecord(v, rec); err != nil {
+		if err := jsonrecord.Unmarshal(v, rec); err != nil {
 			return fmt.Errorf("%s %s: %w", bucket, k, err)
 		}
 		f(rec)

@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/bbolt"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // A change is made visible in memory at once and written to disk by the
@@ -294,9 +295,9 @@ func (wr *write) encode() {
 	case string:
 		wr.data = []byte(v)
 	case *heldAlert:
-		wr.data, wr.err = encodeRecord(v.record())
+		wr.data, wr.err = jsonrecord.Marshal(v.record())
 	default:
-		wr.data, wr.err = encodeRecord(v)
+		wr.data, wr.err = jsonrecord.Marshal(v)
 	}
 	if wr.err != nil {
 		wr.err = fmt.Errorf("encode %s %s: %w", wr.bucket, wr.key, wr.err)

@@ -2,13 +2,13 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // alertState is what the store made of an alert, as ingest.lua keeps it
@@ -27,11 +27,11 @@ type alertState struct {
 // what the store made of it.
 func decodeAlert(body, state string) (engine.AlertRecord, error) {
 	var rec engine.AlertRecord
-	if err := json.Unmarshal([]byte(body), &rec.Classified); err != nil {
+	if err := jsonrecord.Unmarshal([]byte(body), &rec.Classified); err != nil {
 		return rec, fmt.Errorf("decode alert: %w", err)
 	}
 	var st alertState
-	if err := json.Unmarshal([]byte(state), &st); err != nil {
+	if err := jsonrecord.Unmarshal([]byte(state), &st); err != nil {
 		return rec, fmt.Errorf("decode alert %s state: %w", rec.ID(), err)
 	}
 	rec.Incident, rec.Count, rec.FirstSeen, rec.LastSeen = st.Incident, st.Count, st.FirstSeen, st.LastSeen

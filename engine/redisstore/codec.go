@@ -1,13 +1,13 @@
 package redisstore
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // Times are stored as Go's JSON writes them, so that a time read back is the
@@ -101,7 +101,7 @@ type timerRecord struct {
 }
 
 func encodeTimer(t engine.Timer) (string, error) {
-	b, err := json.Marshal(timerRecord(t))
+	b, err := jsonrecord.Marshal(timerRecord(t))
 	if err != nil {
 		return "", fmt.Errorf("encode timer %s: %w", t.ID, err)
 	}
@@ -110,7 +110,7 @@ func encodeTimer(t engine.Timer) (string, error) {
 
 func decodeTimer(s string) (engine.Timer, error) {
 	var rec timerRecord
-	if err := json.Unmarshal([]byte(s), &rec); err != nil {
+	if err := jsonrecord.Unmarshal([]byte(s), &rec); err != nil {
 		return engine.Timer{}, fmt.Errorf("decode timer: %w", err)
 	}
 	return engine.Timer(rec), nil
@@ -170,7 +170,7 @@ func decodeAll[T any](items []string) ([]T, error) {
 	}
 	out := make([]T, len(items))
 	for i, s := range items {
-		if err := json.Unmarshal([]byte(s), &out[i]); err != nil {
+		if err := jsonrecord.Unmarshal([]byte(s), &out[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +235,7 @@ func setCounterField(inc *engine.Incident, name, v string) (err error) {
 	case "firing":
 		inc.Firing, err = strconv.Atoi(v)
 	case "alerts":
-		err = json.Unmarshal([]byte(v), &inc.Alerts)
+		err = jsonrecord.Unmarshal([]byte(v), &inc.Alerts)
 	}
 	return err
 }

@@ -2,12 +2,12 @@ package redisstore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // Ingest records a batch of classified alerts in one transition (ingest.lua).
@@ -119,7 +119,7 @@ func ingestArgs(now time.Time, lease time.Duration, prefix string, batch []engin
 	args = append(args, len(batch))
 	for i := range batch {
 		a := &batch[i]
-		body, err := json.Marshal(a)
+		body, err := jsonrecord.Marshal(a)
 		if err != nil {
 			return nil, fmt.Errorf("encode alert %s: %w", a.ID(), err)
 		}
@@ -158,7 +158,7 @@ func appendPlans(args []any, plans []engine.Completion) ([]any, error) {
 				return nil, fmt.Errorf("first step: page key %q is not one of the stand-in incident's", p.Key)
 			}
 			p.Key = ""
-			b, err := json.Marshal(p)
+			b, err := jsonrecord.Marshal(p)
 			if err != nil {
 				return nil, fmt.Errorf("first step: encode page: %w", err)
 			}

@@ -4,13 +4,13 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // Acknowledge moves a triggered incident to acknowledged, with an
@@ -56,7 +56,7 @@ func (s *Store) AddNote(ctx context.Context, key string, note engine.Entry) (eng
 }
 
 func encodeEntry(e engine.Entry) (string, error) {
-	b, err := json.Marshal(e)
+	b, err := jsonrecord.Marshal(e)
 	return string(b), err
 }
 
@@ -216,7 +216,7 @@ func completeArgs(now time.Time, cp *engine.Completion, lease time.Duration) ([]
 	}
 	args = append(args, len(cp.Pages))
 	for _, p := range cp.Pages {
-		b, err := json.Marshal(p)
+		b, err := jsonrecord.Marshal(p)
 		if err != nil {
 			return nil, fmt.Errorf("complete %s: encode page %s: %w", t.ID, p.Key, err)
 		}
@@ -259,7 +259,7 @@ func appendPosition(args []any, cp *engine.Completion) ([]any, error) {
 	}
 	args = append(args, len(cp.Entries))
 	for _, e := range cp.Entries {
-		b, err := json.Marshal(e)
+		b, err := jsonrecord.Marshal(e)
 		if err != nil {
 			return nil, fmt.Errorf("encode entry: %w", err)
 		}

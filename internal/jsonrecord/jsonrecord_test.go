@@ -1,4 +1,4 @@
-package embedded
+package jsonrecord_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
 )
 
 // awkward is text that JSON encoders write differently: HTML characters,
@@ -30,7 +31,6 @@ func sampleRecords() []any {
 		&engine.Timer{ID: "esc/INC-1", Kind: engine.TimerEscalate, Incident: "INC-1", Gen: 2, Due: at, Lease: awkward,
 			LeaseUntil: at.Add(time.Second), Claims: 1},
 		&alert,
-		holdAlert(&alert).record(),
 	}
 }
 
@@ -55,30 +55,29 @@ func zeroOf(v any) any {
 	}
 }
 
-// Records the store writes read with encoding/json as with the store's
-// reader, records encoding/json wrote (data files of earlier versions)
-// read the same with both, and a record reads back as it did when
-// encoding/json wrote and read it.
+// Records written here read with encoding/json as with Unmarshal, records
+// encoding/json wrote (by earlier versions) read the same with both, and a
+// record reads back as it did when encoding/json wrote and read it.
 func TestRecordsReadAsEncodingJSONReadsThem(t *testing.T) {
 	for _, rec := range sampleRecords() {
-		written, err := encodeRecord(rec)
+		written, err := jsonrecord.Marshal(rec)
 		require.NoError(t, err)
 		older, err := json.Marshal(rec)
 		require.NoError(t, err)
 		for _, data := range [][]byte{written, older} {
 			ours, theirs := zeroOf(rec), zeroOf(rec)
-			require.NoError(t, decodeRecord(data, ours))
+			require.NoError(t, jsonrecord.Unmarshal(data, ours))
 			require.NoError(t, json.Unmarshal(data, theirs))
 			require.Equal(t, canonical(t, theirs), canonical(t, ours), "%s", data)
 		}
 		back, before := zeroOf(rec), zeroOf(rec)
-		require.NoError(t, decodeRecord(written, back))
+		require.NoError(t, jsonrecord.Unmarshal(written, back))
 		require.NoError(t, json.Unmarshal(older, before))
 		require.Equal(t, canonical(t, before), canonical(t, back), "a record reads back as with encoding/json alone")
 	}
 }
 
-// FuzzRecordDecoding: whatever bytes a data file holds, the store's reader
+// FuzzRecordDecoding: whatever bytes a stored record holds, Unmarshal
 // refuses what encoding/json refuses and reads the rest alike.
 func FuzzRecordDecoding(f *testing.F) {
 	for _, rec := range sampleRecords() {
@@ -90,7 +89,7 @@ func FuzzRecordDecoding(f *testing.F) {
 	f.Add([]byte(`{"KEY":"INC-1","gen":"2"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ours, theirs := new(engine.Incident), new(engine.Incident)
-		errOurs, errTheirs := decodeRecord(data, ours), json.Unmarshal(data, theirs)
+		errOurs, errTheirs := jsonrecord.Unmarshal(data, ours), json.Unmarshal(data, theirs)
 		require.Equal(t, errTheirs == nil, errOurs == nil, "ours: %v; encoding/json: %v", errOurs, errTheirs)
 		if errOurs == nil {
 			require.Equal(t, canonical(t, theirs), canonical(t, ours))
