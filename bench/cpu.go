@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -12,12 +13,36 @@ import (
 // bench's own process (Klaxon in-process and the load generator) and the
 // children it names, so that a report can say whether a run was bound by
 // CPU (the machine's cores) or by waiting (fsync, a lock, a round trip).
+// It also counts the bench process's garbage collections and the CPU they
+// took, which take from the latency of what runs in it.
 type cpuMeter struct {
 	names      []string
 	pids       []int
 	start, end []time.Duration
 	began      time.Time
 	elapsed    time.Duration
+	gcStart    gcSample
+	gcEnd      gcSample
+}
+
+// gcSample is the bench process's garbage collections so far and the CPU
+// the runtime estimates they took.
+type gcSample struct {
+	cycles uint64
+	cpu    float64 // seconds
+}
+
+func readGC() gcSample {
+	s := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	var out gcSample
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		out.cycles = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindFloat64 {
+		out.cpu = s[1].Value.Float64()
+	}
+	return out
 }
 
 // child names a child process to meter.
@@ -33,7 +58,7 @@ func meterCPU(children ...child) *cpuMeter {
 		m.names = append(m.names, c.name)
 		m.pids = append(m.pids, c.pid)
 	}
-	m.start = m.sample()
+	m.start, m.gcStart = m.sample(), readGC()
 	return m
 }
 
@@ -52,7 +77,7 @@ func (m *cpuMeter) sample() []time.Duration {
 
 // stop ends the span.
 func (m *cpuMeter) stop() {
-	m.end, m.elapsed = m.sample(), time.Since(m.began)
+	m.end, m.gcEnd, m.elapsed = m.sample(), readGC(), time.Since(m.began)
 }
 
 // String reports the cores each process used on average over the span.
@@ -66,5 +91,6 @@ func (m *cpuMeter) String() string {
 			parts = append(parts, fmt.Sprintf("%s %.2f", m.names[i], (m.end[i]-m.start[i]).Seconds()/m.elapsed.Seconds()))
 		}
 	}
-	return "cores used: " + strings.Join(parts, ", ")
+	return fmt.Sprintf("cores used: %s; bench process: %d garbage collections, %.2f cores collecting",
+		strings.Join(parts, ", "), m.gcEnd.cycles-m.gcStart.cycles, (m.gcEnd.cpu-m.gcStart.cpu)/m.elapsed.Seconds())
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -116,4 +117,20 @@ func TestReopenKeepsWhatTheEmbeddedStoreHeld(t *testing.T) {
 	next, ok, err := s.NextDue(t.Context())
 	require.NoError(t, err)
 	assert.True(t, ok && next.Equal(due), "the escalation timers did not survive the reopen: next due %s, %v", next, ok)
+}
+
+func TestCPUMeterReportsCoresAndCollections(t *testing.T) {
+	m := &cpuMeter{names: []string{"bench", "alertmanager"}, pids: []int{0, 42},
+		start: []time.Duration{time.Second, -1}, end: []time.Duration{3 * time.Second, 5 * time.Second},
+		elapsed: 4 * time.Second, gcStart: gcSample{cycles: 7, cpu: 1.0}, gcEnd: gcSample{cycles: 10, cpu: 1.2}}
+	assert.Equal(t, "cores used: bench 0.50; bench process: 3 garbage collections, 0.05 cores collecting", m.String(),
+		"a process whose start could not be read is left out")
+}
+
+func TestCPUMeterCountsTheCollectionsOfItsSpan(t *testing.T) {
+	m := meterCPU()
+	runtime.GC()
+	runtime.GC()
+	m.stop()
+	assert.GreaterOrEqual(t, m.gcEnd.cycles, m.gcStart.cycles+2, "a span with two forced collections")
 }
