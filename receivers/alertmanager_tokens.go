@@ -278,16 +278,8 @@ func (r *tokens) str(s *string) bool {
 // valid UTF-8, unquoted; nil for any other.
 func plain(v jsontext.Value) []byte {
 	raw := v[1 : len(v)-1]
-	if bytes.IndexByte(raw, '\\') >= 0 {
+	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) {
 		return nil
-	}
-	for _, c := range raw {
-		if c >= utf8.RuneSelf {
-			if !utf8.Valid(raw) {
-				return nil
-			}
-			break
-		}
 	}
 	return raw
 }
