@@ -261,5 +261,5 @@ func (k *klaxonRun) children() []child {
 	if k.redis == nil {
 		return nil
 	}
-	return []child{{"redis-server", k.redis.PID()}}
+	return []child{{"redis-server", k.redis.PID(), true}}
 }

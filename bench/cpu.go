@@ -13,16 +13,29 @@ import (
 // bench's own process (Klaxon in-process and the load generator) and the
 // children it names, so that a report can say whether a run was bound by
 // CPU (the machine's cores) or by waiting (fsync, a lock, a round trip).
-// It also counts the bench process's garbage collections and the CPU they
-// took, which take from the latency of what runs in it.
+// For a child whose main thread runs all its commands (redis-server), it
+// also reads that thread's time running and waiting for a core: a thread
+// busy all the time bounds the run, however few cores it uses. It counts
+// the bench process's garbage collections and the CPU they took too, which
+// take from the latency of what runs in it.
 type cpuMeter struct {
-	names      []string
-	pids       []int
-	start, end []time.Duration
+	names []string
+	pids  []int
+	// oneThread marks the processes whose main thread runs all their
+	// commands (redis-server): their report adds that thread's times.
+	oneThread  []bool
+	start, end []procSample
 	began      time.Time
 	elapsed    time.Duration
 	gcStart    gcSample
 	gcEnd      gcSample
+}
+
+// procSample is one process's CPU time, and for a one-thread process its
+// main thread's time running and waiting for a core; -1 for what could not
+// be read.
+type procSample struct {
+	cpu, running, waiting time.Duration
 }
 
 // gcSample is the bench process's garbage collections so far and the CPU
@@ -45,32 +58,40 @@ func readGC() gcSample {
 	return out
 }
 
-// child names a child process to meter.
+// child names a child process to meter; oneThread says that its main
+// thread runs all its commands.
 type child struct {
-	name string
-	pid  int
+	name      string
+	pid       int
+	oneThread bool
 }
 
 // meterCPU starts measuring this process and the children.
 func meterCPU(children ...child) *cpuMeter {
-	m := &cpuMeter{names: []string{"bench"}, pids: []int{0}, began: time.Now()}
+	m := &cpuMeter{names: []string{"bench"}, pids: []int{0}, oneThread: []bool{false}, began: time.Now()}
 	for _, c := range children {
 		m.names = append(m.names, c.name)
 		m.pids = append(m.pids, c.pid)
+		m.oneThread = append(m.oneThread, c.oneThread)
 	}
 	m.start, m.gcStart = m.sample(), readGC()
 	return m
 }
 
-// sample reads each process's CPU time; -1 for one that cannot be read.
-func (m *cpuMeter) sample() []time.Duration {
-	out := make([]time.Duration, len(m.pids))
+// sample reads each process's times.
+func (m *cpuMeter) sample() []procSample {
+	out := make([]procSample, len(m.pids))
 	for i, pid := range m.pids {
-		t, err := target.CPUTime(pid)
-		if err != nil {
-			t = -1
+		p := procSample{cpu: -1, running: -1, waiting: -1}
+		if t, err := target.CPUTime(pid); err == nil {
+			p.cpu = t
 		}
-		out[i] = t
+		if m.oneThread[i] {
+			if run, wait, err := target.MainThreadSched(pid); err == nil {
+				p.running, p.waiting = run, wait
+			}
+		}
+		out[i] = p
 	}
 	return out
 }
@@ -85,12 +106,21 @@ func (m *cpuMeter) String() string {
 	if m == nil || m.end == nil || m.elapsed <= 0 {
 		return ""
 	}
-	parts := make([]string, 0, len(m.pids))
+	var cores, threads []string
 	for i := range m.pids {
-		if m.start[i] >= 0 && m.end[i] >= 0 {
-			parts = append(parts, fmt.Sprintf("%s %.2f", m.names[i], (m.end[i]-m.start[i]).Seconds()/m.elapsed.Seconds()))
+		start, end := m.start[i], m.end[i]
+		if start.cpu >= 0 && end.cpu >= 0 {
+			cores = append(cores, fmt.Sprintf("%s %.2f", m.names[i], m.share(end.cpu-start.cpu)))
+		}
+		if start.running >= 0 && end.running >= 0 {
+			threads = append(threads, fmt.Sprintf("; %s's main thread: running %.2f, waiting for a core %.2f of the time",
+				m.names[i], m.share(end.running-start.running), m.share(end.waiting-start.waiting)))
 		}
 	}
-	return fmt.Sprintf("cores used: %s; bench process: %d garbage collections, %.2f cores collecting",
-		strings.Join(parts, ", "), m.gcEnd.cycles-m.gcStart.cycles, (m.gcEnd.cpu-m.gcStart.cpu)/m.elapsed.Seconds())
+	return fmt.Sprintf("cores used: %s%s; bench process: %d garbage collections, %.2f cores collecting",
+		strings.Join(cores, ", "), strings.Join(threads, ""), m.gcEnd.cycles-m.gcStart.cycles,
+		(m.gcEnd.cpu-m.gcStart.cpu)/m.elapsed.Seconds())
 }
+
+// share is d as a share of the span.
+func (m *cpuMeter) share(d time.Duration) float64 { return d.Seconds() / m.elapsed.Seconds() }

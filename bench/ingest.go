@@ -119,7 +119,7 @@ func (b *bench) ingestAlertmanager(ctx context.Context, run int, w workload) (fl
 	}
 	defer am.Stop()
 	header := http.Header{"Content-Type": {"application/json"}}
-	res, cpu, err := b.send(ctx, am.AlertsURL(), header, payload.APIv2, w, child{"alertmanager", am.PID()})
+	res, cpu, err := b.send(ctx, am.AlertsURL(), header, payload.APIv2, w, child{"alertmanager", am.PID(), false})
 	if err != nil {
 		return 0, err
 	}

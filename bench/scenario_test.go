@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -120,11 +121,36 @@ func TestReopenKeepsWhatTheEmbeddedStoreHeld(t *testing.T) {
 }
 
 func TestCPUMeterReportsCoresAndCollections(t *testing.T) {
-	m := &cpuMeter{names: []string{"bench", "alertmanager"}, pids: []int{0, 42},
-		start: []time.Duration{time.Second, -1}, end: []time.Duration{3 * time.Second, 5 * time.Second},
+	unread := procSample{cpu: -1, running: -1, waiting: -1}
+	m := &cpuMeter{names: []string{"bench", "alertmanager"}, pids: []int{0, 42}, oneThread: []bool{false, false},
+		start:   []procSample{{cpu: time.Second, running: -1, waiting: -1}, unread},
+		end:     []procSample{{cpu: 3 * time.Second, running: -1, waiting: -1}, {cpu: 5 * time.Second, running: -1, waiting: -1}},
 		elapsed: 4 * time.Second, gcStart: gcSample{cycles: 7, cpu: 1.0}, gcEnd: gcSample{cycles: 10, cpu: 1.2}}
 	assert.Equal(t, "cores used: bench 0.50; bench process: 3 garbage collections, 0.05 cores collecting", m.String(),
 		"a process whose start could not be read is left out")
+}
+
+func TestCPUMeterReportsAOneThreadServersMainThread(t *testing.T) {
+	m := &cpuMeter{names: []string{"bench", "redis-server"}, pids: []int{0, 42}, oneThread: []bool{false, true},
+		start: []procSample{{cpu: 0, running: -1, waiting: -1}, {cpu: time.Second, running: 2 * time.Second, waiting: time.Second}},
+		end: []procSample{{cpu: time.Second, running: -1, waiting: -1},
+			{cpu: 4 * time.Second, running: 5 * time.Second, waiting: 1400 * time.Millisecond}},
+		elapsed: 4 * time.Second}
+	assert.Equal(t, "cores used: bench 0.25, redis-server 0.75; redis-server's main thread: running 0.75, waiting for a core 0.10 of the time; "+
+		"bench process: 0 garbage collections, 0.00 cores collecting", m.String())
+}
+
+func TestCPUMeterReadsAChildsMainThread(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("scheduling times are read on Linux only")
+	}
+	// The test's own process stands for the child: its main thread has run.
+	m := meterCPU(child{"self", os.Getpid(), true})
+	m.stop()
+	require.Len(t, m.end, 2)
+	assert.Positive(t, m.end[1].running, "the main thread's time running")
+	assert.GreaterOrEqual(t, m.end[1].waiting, m.start[1].waiting)
+	assert.Equal(t, time.Duration(-1), m.end[0].running, "the bench process is not read as one thread")
 }
 
 func TestCPUMeterCountsTheCollectionsOfItsSpan(t *testing.T) {

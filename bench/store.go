@@ -131,7 +131,7 @@ func children(s *directStore) []child {
 	if s.redis == nil {
 		return nil
 	}
-	return []child{{"redis-server", s.redis.PID()}}
+	return []child{{"redis-server", s.redis.PID(), true}}
 }
 
 // classified turns alerts into what the store ingests at now, through the

@@ -44,3 +44,25 @@ func CPUTime(pid int) (time.Duration, error) {
 	}
 	return time.Duration(utime+stime) * clockTick, nil
 }
+
+// MainThreadSched returns how long the main thread of process pid has run
+// on a CPU and how long it has waited, runnable, for one
+// (/proc/PID/schedstat). For a server that runs its commands on one thread,
+// as redis-server does, the two together against the time elapsed say how
+// busy that thread is: what is left is sleeping or waiting for the disk.
+func MainThreadSched(pid int) (running, waiting time.Duration, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) < 2 {
+		return 0, 0, fmt.Errorf("/proc/%d/schedstat: too few fields", pid)
+	}
+	run, err1 := strconv.ParseInt(fields[0], 10, 64)
+	wait, err2 := strconv.ParseInt(fields[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/schedstat: bad times", pid)
+	}
+	return time.Duration(run), time.Duration(wait), nil
+}
