@@ -78,7 +78,12 @@ func set[K comparable, V any](m *map[K]V, k K, v V) {
 	(*m)[k] = v
 }
 
-// incident returns a modifiable copy of an incident, or nil.
+// incident returns a modifiable copy of an incident, or nil. Its pages are
+// copied, since a change updates them in place. Its alert IDs and timeline
+// are only ever appended to, so the copy shares their arrays: it appends
+// past the length of the incident it copies, which no reader of that one
+// looks at, and only one change at a time runs. Nothing outside the store
+// gets those arrays with room to append (readOnly).
 func (c *change) incident(key string) *engine.Incident {
 	if inc, ok := c.incidents[key]; ok {
 		return inc
@@ -88,11 +93,18 @@ func (c *change) incident(key string) *engine.Incident {
 		return nil
 	}
 	inc := *cur
-	inc.Alerts = slices.Clone(cur.Alerts)
 	inc.Pages = slices.Clone(cur.Pages)
-	inc.Timeline = slices.Clone(cur.Timeline)
 	set(&c.incidents, key, &inc)
 	return &inc
+}
+
+// readOnly returns a copy of inc for outside the store. Its slices are
+// clipped to their length, so that a caller's append copies them rather
+// than writing where the store's next change appends.
+func readOnly(inc *engine.Incident) engine.Incident {
+	out := *inc
+	out.Alerts, out.Pages, out.Timeline = slices.Clip(out.Alerts), slices.Clip(out.Pages), slices.Clip(out.Timeline)
+	return out
 }
 
 // peekIncident returns an incident for reading, as the change sees it.
@@ -165,7 +177,9 @@ func (c *change) writes() []write {
 	if c.seq != c.s.seq {
 		ws = append(ws, write{bucket: bucketMeta, key: string(keySeq), value: c.seq})
 	}
-	ws = appendWrites(ws, bucketIncidents, c.incidents)
+	for key, inc := range c.incidents {
+		ws = c.appendIncidentWrites(ws, key, inc)
+	}
 	n := len(ws)
 	ws = appendWrites(ws, bucketAlerts, c.alerts)
 	for i := n; i < len(ws); i++ {
@@ -195,6 +209,9 @@ func (c *change) install() {
 	s := c.s
 	s.seq = c.seq
 	installMap(s.incidents, c.incidents)
+	for key := range c.incidents {
+		delete(s.inline, key)
+	}
 	installMap(s.alerts, c.alerts)
 	for k, t := range c.timers {
 		if t == nil {

@@ -70,6 +70,9 @@ type Store struct {
 	open      map[string]string // group key -> open incident key
 	lastPaged map[string]string // person -> incident key
 	timers    timerQueue
+	// inline holds the incidents whose record still holds their alert IDs
+	// and timeline, as records were written before parts.go's layout.
+	inline map[string]bool
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -95,6 +98,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		open:      map[string]string{},
 		lastPaged: map[string]string{},
 		timers:    newTimerQueue(),
+		inline:    map[string]bool{},
 	}
 	if err := s.start(dir, opts); err != nil {
 		db.Close()
@@ -134,7 +138,13 @@ func (s *Store) load() error {
 			if inc.Open() {
 				s.open[inc.GroupKey] = inc.Key
 			}
+			if len(inc.Timeline) > 0 || len(inc.Alerts) > 0 {
+				s.inline[inc.Key] = true
+			}
 		}); err != nil {
+			return err
+		}
+		if err := s.loadParts(tx); err != nil {
 			return err
 		}
 		if err := forEach(tx, bucketAlerts, func(a *engine.AlertRecord) { s.alerts[a.ID()] = holdAlert(a) }); err != nil {
@@ -217,7 +227,7 @@ func (s *Store) Incident(ctx context.Context, key string) (engine.Incident, erro
 	if !ok {
 		return engine.Incident{}, fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
 	}
-	return *inc, nil
+	return readOnly(inc), nil
 }
 
 // Incidents lists incidents, newest first.
@@ -226,7 +236,7 @@ func (s *Store) Incidents(ctx context.Context, f engine.IncidentFilter) ([]engin
 	out := make([]engine.Incident, 0, len(s.incidents))
 	for _, inc := range s.incidents {
 		if f.Match(inc) {
-			out = append(out, *inc)
+			out = append(out, readOnly(inc))
 		}
 	}
 	s.mu.RUnlock()

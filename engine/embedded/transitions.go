@@ -87,11 +87,11 @@ func (s *Store) transition(key string, f func(*change, *engine.Incident) error) 
 			return fmt.Errorf("incident %s: %w", key, engine.ErrNotFound)
 		}
 		if err := f(c, inc); err != nil {
-			out = *s.incidents[key]
+			out = readOnly(s.incidents[key])
 			c.discard()
 			return err
 		}
-		out = *inc
+		out = readOnly(inc)
 		return nil
 	})
 	if err != nil && !errors.Is(err, engine.ErrWrongState) {
@@ -129,7 +129,7 @@ func (c *change) snapshot(key string) *engine.Incident {
 	if inc == nil {
 		return nil
 	}
-	snap := *inc
+	snap := readOnly(inc)
 	return &snap
 }
 

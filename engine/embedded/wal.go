@@ -44,7 +44,8 @@ import (
 
 // walBuckets lists the buckets a record's op byte can name: the code is
 // the index plus one.
-var walBuckets = [][]byte{bucketIncidents, bucketAlerts, bucketTimers, bucketLastPaged, bucketMeta}
+var walBuckets = [][]byte{bucketIncidents, bucketAlerts, bucketTimers, bucketLastPaged, bucketMeta,
+	bucketTimeline, bucketIncidentAlerts}
 
 const (
 	walDelete      = 0x80

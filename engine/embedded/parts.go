@@ -1,0 +1,146 @@
+package embedded
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
+)
+
+// An incident's timeline entries and alert IDs are only ever appended, and
+// an incident of an alert storm gathers thousands of them. So they are
+// records of their own, keyed by the incident's key and their position
+// (partKey), and a change writes the ones it appended: joining an incident
+// costs the same at any size. The incident's own record holds the rest
+// (incidentRecord).
+//
+// Records written before this layout hold the whole incident, alerts and
+// timeline included. load reads them as they are and notes the incident in
+// Store.inline; the first change to such an incident writes all its
+// entries and IDs as records of their own, with its record, in one frame.
+var (
+	bucketTimeline       = []byte("timeline")
+	bucketIncidentAlerts = []byte("incident_alerts")
+)
+
+// partDigits is the width of a part's position in its key, so that the
+// keys of one incident sort in the order of their positions.
+const partDigits = 10
+
+// incidentRecord is an incident as its own record holds it: without its
+// alert IDs and timeline.
+type incidentRecord struct{ inc *engine.Incident }
+
+func (r incidentRecord) encode() ([]byte, error) {
+	rec := *r.inc
+	rec.Alerts, rec.Timeline = nil, nil
+	return jsonrecord.Marshal(&rec)
+}
+
+// partKey is the key of an incident's part at position i.
+func partKey(incident string, i int) string {
+	return fmt.Sprintf("%s/%0*d", incident, partDigits, i)
+}
+
+// parsePartKey splits a part's key into its incident's key and position.
+func parsePartKey(key string) (string, int, error) {
+	cut := strings.LastIndexByte(key, '/')
+	if cut < 0 || len(key)-cut-1 != partDigits {
+		return "", 0, fmt.Errorf("part key %q: not incident/position", key)
+	}
+	i, err := strconv.Atoi(key[cut+1:])
+	if err != nil {
+		return "", 0, fmt.Errorf("part key %q: %w", key, err)
+	}
+	return key[:cut], i, nil
+}
+
+// appendIncidentWrites adds the writes of an incident the change made or
+// modified (inc) or removed (nil): its record, and its timeline entries and
+// alert IDs from the first not yet written as records of their own.
+func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incident) []write {
+	prev := c.s.incidents[key]
+	if inc == nil {
+		ws = append(ws, write{bucket: bucketIncidents, key: key})
+		if prev != nil {
+			ws = appendPartDeletes(ws, bucketTimeline, key, len(prev.Timeline))
+			ws = appendPartDeletes(ws, bucketIncidentAlerts, key, len(prev.Alerts))
+		}
+		return ws
+	}
+	ws = append(ws, write{bucket: bucketIncidents, key: key, value: incidentRecord{inc}})
+	var entriesFrom, alertsFrom int
+	if prev != nil && !c.s.inline[key] {
+		entriesFrom, alertsFrom = len(prev.Timeline), len(prev.Alerts)
+	}
+	for i := entriesFrom; i < len(inc.Timeline); i++ {
+		ws = append(ws, write{bucket: bucketTimeline, key: partKey(key, i), value: &inc.Timeline[i]})
+	}
+	for i := alertsFrom; i < len(inc.Alerts); i++ {
+		ws = append(ws, write{bucket: bucketIncidentAlerts, key: partKey(key, i), value: inc.Alerts[i]})
+	}
+	return ws
+}
+
+// appendPartDeletes adds the deletes of an incident's n parts in bucket.
+func appendPartDeletes(ws []write, bucket []byte, incident string, n int) []write {
+	for i := range n {
+		ws = append(ws, write{bucket: bucket, key: partKey(incident, i)})
+	}
+	return ws
+}
+
+// loadParts appends to each incident loaded its timeline entries and alert
+// IDs, in the order of their positions.
+func (s *Store) loadParts(tx *bbolt.Tx) error {
+	err := eachPart(tx, bucketTimeline, s.incidents, func(inc *engine.Incident, v []byte) error {
+		var en engine.Entry
+		if err := jsonrecord.Unmarshal(v, &en); err != nil {
+			return err
+		}
+		inc.Timeline = append(inc.Timeline, en)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return eachPart(tx, bucketIncidentAlerts, s.incidents, func(inc *engine.Incident, v []byte) error {
+		inc.Alerts = append(inc.Alerts, string(v))
+		return nil
+	})
+}
+
+// eachPart calls f with each part of bucket and its incident, in key
+// order. A part must follow its incident's last: a gap or an incident not
+// held is damage, and Open refuses it.
+func eachPart(tx *bbolt.Tx, bucket []byte, incidents map[string]*engine.Incident, f func(*engine.Incident, []byte) error) error {
+	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+		key, i, err := parsePartKey(string(k))
+		if err != nil {
+			return fmt.Errorf("%s: %w", bucket, err)
+		}
+		inc := incidents[key]
+		if inc == nil {
+			return fmt.Errorf("%s %s: no incident %s", bucket, k, key)
+		}
+		if have := partsOf(inc, bucket); i != have {
+			return fmt.Errorf("%s %s: position %d follows %d parts", bucket, k, i, have)
+		}
+		if err := f(inc, v); err != nil {
+			return fmt.Errorf("%s %s: %w", bucket, k, err)
+		}
+		return nil
+	})
+}
+
+// partsOf is how many parts of bucket inc holds so far.
+func partsOf(inc *engine.Incident, bucket []byte) int {
+	if string(bucket) == string(bucketTimeline) {
+		return len(inc.Timeline)
+	}
+	return len(inc.Alerts)
+}

@@ -1,0 +1,249 @@
+package embedded
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.etcd.io/bbolt"
+
+	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/internal/jsonrecord"
+)
+
+var partsT0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// stormAlert is alert i of the one group "storm".
+func stormAlert(i int) engine.Classified {
+	c := classified(fmt.Sprintf("storm%d", i))
+	c.GroupKey = "storm"
+	return c
+}
+
+// ingestStorm ingests alerts from..to-1 of the storm, one webhook each, and
+// returns the key of the incident they share.
+func ingestStorm(t *testing.T, s *Store, from, to int) string {
+	t.Helper()
+	var key string
+	for i := from; i < to; i++ {
+		res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{stormAlert(i)})
+		require.NoError(t, err)
+		key = res[0].Incident
+	}
+	return key
+}
+
+// closeAndReopen closes s and opens its directory again.
+func closeAndReopen(t *testing.T, s *Store, dir string) *Store {
+	t.Helper()
+	require.NoError(t, s.Close())
+	return reopen(t, dir)
+}
+
+// stormID is the ID of stormAlert(i).
+func stormID(i int) string {
+	a := stormAlert(i)
+	return a.ID()
+}
+
+// keysOf lists the keys of bucket in the store's file; the store must be
+// closed.
+func keysOf(t *testing.T, dir string, bucket []byte) []string {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(dir, "klaxon.db"), 0o600, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	var keys []string
+	require.NoError(t, db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, _ []byte) error {
+			keys = append(keys, string(k))
+			return nil
+		})
+	}))
+	return keys
+}
+
+// A change to an incident writes its record without its alerts and
+// timeline, and of those only what it appended.
+func TestAJoinWritesWhatItAppendsAlone(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	key := ingestStorm(t, s, 0, 30)
+
+	s.mu.Lock()
+	c := s.begin()
+	alert := stormAlert(30)
+	c.ingest(partsT0, &alert)
+	writes := c.writes()
+	s.mu.Unlock()
+
+	var parts []string
+	for i := range writes {
+		wr := &writes[i]
+		switch string(wr.bucket) {
+		case string(bucketTimeline), string(bucketIncidentAlerts):
+			parts = append(parts, string(wr.bucket)+" "+wr.key)
+		case string(bucketIncidents):
+			wr.encode()
+			require.NoError(t, wr.err)
+			var rec engine.Incident
+			require.NoError(t, jsonrecord.Unmarshal(wr.data, &rec))
+			assert.Equal(t, key, rec.Key)
+			assert.Empty(t, rec.Timeline, "the incident's record holds its timeline")
+			assert.Empty(t, rec.Alerts, "the incident's record holds its alerts")
+		}
+	}
+	assert.ElementsMatch(t, []string{"timeline " + partKey(key, 30), "incident_alerts " + partKey(key, 30)}, parts)
+}
+
+// An incident's alerts and timeline come back from the file whole and in
+// order, past the positions whose keys would sort wrong without padding.
+func TestAnIncidentsPartsComeBackInOrder(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	require.NoError(t, err)
+	key := ingestStorm(t, s, 0, 25)
+	before, err := s.Incident(context.Background(), key)
+	require.NoError(t, err)
+	require.Len(t, before.Timeline, 25)
+
+	s = closeAndReopen(t, s, dir)
+	after, err := s.Incident(context.Background(), key)
+	require.NoError(t, err)
+	assert.Equal(t, before.Alerts, after.Alerts)
+	assert.Equal(t, before.Timeline, after.Timeline)
+}
+
+// An incident stored whole, as records were before its alerts and timeline
+// were records of their own, is read as it is, and its first change writes
+// it in parts: nothing of it is lost.
+func TestAnIncidentStoredWholeIsRewrittenInParts(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	whole := engine.Incident{Key: "INC-1", Number: 1, Service: "s", Priority: engine.P1, State: engine.StateTriggered,
+		Summary: "A", GroupKey: "storm", OpenedAt: partsT0, Gen: 1, Alerts: []string{"am/old"}, Firing: 1,
+		Timeline: []engine.Entry{{At: partsT0, Kind: engine.EntryOpened, Detail: "opened"},
+			{At: partsT0, Kind: engine.EntryNote, Detail: "note"}}}
+	putRecords(t, dir, map[string]any{"incidents INC-1": &whole, "meta incident_seq": int64(1)})
+
+	s, err = Open(dir, Options{})
+	require.NoError(t, err)
+	got, err := s.Incident(context.Background(), "INC-1")
+	require.NoError(t, err)
+	assert.Equal(t, whole.Timeline, got.Timeline)
+	res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{stormAlert(1)})
+	require.NoError(t, err)
+	require.Equal(t, engine.OutcomeJoined, res[0].Outcome)
+	assert.NotContains(t, s.inline, "INC-1", "once in parts, an incident's changes write what they append alone")
+
+	s = closeAndReopen(t, s, dir)
+	got, err = s.Incident(context.Background(), "INC-1")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"am/old", stormID(1)}, got.Alerts)
+	require.Len(t, got.Timeline, 3)
+	assert.Equal(t, whole.Timeline, got.Timeline[:2])
+	assert.Equal(t, engine.EntryAlertJoined, got.Timeline[2].Kind)
+	require.NoError(t, s.Close())
+	assert.Equal(t, []string{partKey("INC-1", 0), partKey("INC-1", 1), partKey("INC-1", 2)}, keysOf(t, dir, bucketTimeline))
+}
+
+// Purging an incident deletes its parts with it.
+func TestAPurgedIncidentLeavesNoParts(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	require.NoError(t, err)
+	key := ingestStorm(t, s, 0, 3)
+	resolved := make([]engine.Classified, 3)
+	for i := range resolved {
+		resolved[i] = stormAlert(i)
+		resolved[i].Status = engine.AlertResolved
+	}
+	_, err = s.Ingest(context.Background(), partsT0, resolved)
+	require.NoError(t, err)
+	n, err := s.Purge(context.Background(), partsT0.Add(time.Hour), 10)
+	require.NoError(t, err)
+	require.Positive(t, n)
+
+	s = closeAndReopen(t, s, dir)
+	_, err = s.Incident(context.Background(), key)
+	require.ErrorIs(t, err, engine.ErrNotFound)
+	require.NoError(t, s.Close())
+	assert.Empty(t, keysOf(t, dir, bucketTimeline))
+	assert.Empty(t, keysOf(t, dir, bucketIncidentAlerts))
+}
+
+// The store's next change appends to the arrays an incident shares with
+// it: an incident handed out must not let its holder write there.
+func TestAnIncidentHandedOutCannotWriteIntoTheStore(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	key := ingestStorm(t, s, 0, 5)
+	held, err := s.Incident(context.Background(), key)
+	require.NoError(t, err)
+
+	ingestStorm(t, s, 5, 6)
+	_ = append(held.Timeline, engine.Entry{Kind: engine.EntryNote, Detail: "the holder's own"})
+	_ = append(held.Alerts, "holder/own")
+
+	got, err := s.Incident(context.Background(), key)
+	require.NoError(t, err)
+	assert.Equal(t, engine.EntryAlertJoined, got.Timeline[5].Kind)
+	assert.Equal(t, stormID(5), got.Alerts[5])
+}
+
+// A part whose incident is not there, or that leaves a gap, is damage:
+// Open refuses it, naming the record.
+func TestOpenRefusesPartsThatDoNotFollowTheirIncident(t *testing.T) {
+	for name, parts := range map[string]map[string]any{
+		"no incident": {"timeline " + partKey("INC-9", 0): &engine.Entry{Kind: engine.EntryNote}},
+		"a gap":       {"incident_alerts " + partKey("INC-1", 5): "am/x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			s, err := Open(dir, Options{})
+			require.NoError(t, err)
+			ingestStorm(t, s, 0, 1)
+			require.NoError(t, s.Close())
+			putRecords(t, dir, parts)
+
+			_, err = Open(dir, Options{})
+			require.Error(t, err)
+			for k := range parts {
+				_, key, _ := strings.Cut(k, " ")
+				assert.Contains(t, err.Error(), key)
+			}
+		})
+	}
+}
+
+// putRecords writes records, named "bucket key", into the closed store's
+// file as they are encoded for it.
+func putRecords(t *testing.T, dir string, records map[string]any) {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(dir, "klaxon.db"), 0o600, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	require.NoError(t, db.Update(func(tx *bbolt.Tx) error {
+		for name, v := range records {
+			bucket, key, _ := strings.Cut(name, " ")
+			wr := write{bucket: []byte(bucket), key: key, value: v}
+			wr.encode()
+			if wr.err != nil {
+				return wr.err
+			}
+			if err := tx.Bucket(wr.bucket).Put([]byte(key), wr.data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
