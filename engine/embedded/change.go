@@ -173,7 +173,7 @@ func (c *change) commit() *flush {
 
 // writes lists the records the change puts or deletes.
 func (c *change) writes() []write {
-	var ws []write
+	ws := make([]write, 0, 1+3*len(c.incidents)+len(c.alerts)+len(c.timers)+len(c.lastPaged))
 	if c.seq != c.s.seq {
 		ws = append(ws, write{bucket: bucketMeta, key: string(keySeq), value: c.seq})
 	}

@@ -32,13 +32,12 @@ var (
 const partDigits = 10
 
 // incidentRecord is an incident as its own record holds it: without its
-// alert IDs and timeline.
-type incidentRecord struct{ inc *engine.Incident }
-
-func (r incidentRecord) encode() ([]byte, error) {
-	rec := *r.inc
-	rec.Alerts, rec.Timeline = nil, nil
-	return jsonrecord.Marshal(&rec)
+// alert IDs and timeline, whose fields here, empty and left out, hide the
+// incident's own.
+type incidentRecord struct {
+	*engine.Incident
+	Alerts   []string       `json:"alerts,omitempty"`
+	Timeline []engine.Entry `json:"timeline,omitempty"`
 }
 
 // partKey is the key of an incident's part at position i.
@@ -72,7 +71,7 @@ func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incide
 		}
 		return ws
 	}
-	ws = append(ws, write{bucket: bucketIncidents, key: key, value: incidentRecord{inc}})
+	ws = append(ws, write{bucket: bucketIncidents, key: key, value: &incidentRecord{Incident: inc}})
 	var entriesFrom, alertsFrom int
 	if prev != nil && !c.s.inline[key] {
 		entriesFrom, alertsFrom = len(prev.Timeline), len(prev.Alerts)

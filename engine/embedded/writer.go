@@ -296,8 +296,6 @@ func (wr *write) encode() {
 		wr.data = []byte(v)
 	case *heldAlert:
 		wr.data, wr.err = jsonrecord.Marshal(v.record())
-	case incidentRecord:
-		wr.data, wr.err = v.encode()
 	default:
 		wr.data, wr.err = jsonrecord.Marshal(v)
 	}
