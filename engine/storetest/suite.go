@@ -30,6 +30,7 @@ func Run(t *testing.T, f Factory) {
 		"new alert opens an incident with its escalation due":       testOpen,
 		"repeated alert is a duplicate":                             testDuplicate,
 		"alert of an open group joins it":                           testJoin,
+		"an incident lists each alert once, in the order it joined": testJoinListsOnce,
 		"incident resolves when its last alert resolves":            testAutoResolve,
 		"alert firing after its incident resolved opens a new one":  testRefire,
 		"event pages nobody, and a later incident alert opens":      testEvent,
@@ -167,6 +168,26 @@ func testJoin(t *testing.T, f Factory) {
 	assert.Equal(t, []string{"alertmanager/fp1", "alertmanager/fp2"}, inc.Alerts)
 	assert.Equal(t, 2, inc.Firing)
 	assert.Equal(t, engine.EntryAlertJoined, inc.Timeline[1].Kind)
+}
+
+func testJoinListsOnce(t *testing.T, f Factory) {
+	s := f.Open(t)
+	// The second ID's JSON holds the third's, quotes and all; the fourth
+	// joins, resolves and fires again while the incident is open.
+	fps := []string{"fp1", `x","alertmanager/a`, "a", "fp2"}
+	for i, fp := range fps {
+		ingest(t, s, T0.Add(time.Duration(i)*time.Second), alert(fp, engine.AlertFiring, "g1"))
+	}
+	ingest(t, s, T0.Add(time.Minute), alert("fp2", engine.AlertResolved, "g1"))
+	res := ingest(t, s, T0.Add(2*time.Minute), alert("fp2", engine.AlertFiring, "g1"))
+	assert.Equal(t, engine.OutcomeJoined, res[0].Outcome)
+	inc := incident(t, s, "INC-1")
+	want := make([]string, len(fps))
+	for i, fp := range fps {
+		want[i] = "alertmanager/" + fp
+	}
+	assert.Equal(t, want, inc.Alerts)
+	assert.Equal(t, len(fps), inc.Firing)
 }
 
 func testAutoResolve(t *testing.T, f Factory) {

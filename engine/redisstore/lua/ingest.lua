@@ -125,17 +125,31 @@ local function open_new(a)
   return key
 end
 
--- join adds the firing alert a to the open incident key.
+-- listed reports whether the JSON array ids holds id, encoded as enc: the
+-- array is searched for enc first, so that only a likely member costs
+-- decoding it (an incident of a storm lists thousands).
+local function listed(ids, enc, id)
+  if not string.find(ids, enc, 1, true) then
+    return false
+  end
+  for _, v in ipairs(cjson.decode(ids)) do
+    if v == id then
+      return true
+    end
+  end
+  return false
+end
+
+-- join adds the firing alert a to the open incident key. Its ID is spliced
+-- into the JSON array of the incident's alerts (never empty: it holds the
+-- alert that opened the incident) as cjson would write the array with it,
+-- without decoding it.
 local function join(key, a)
   local k = incident_keys(key)
-  local ids = cjson.decode(redis.call('HGET', k.fields, 'alerts'))
-  local known = false
-  for _, id in ipairs(ids) do
-    known = known or id == a.id
-  end
-  if not known then
-    ids[#ids + 1] = a.id
-    redis.call('HSET', k.fields, 'alerts', cjson.encode(ids))
+  local ids = redis.call('HGET', k.fields, 'alerts')
+  local enc = cjson.encode(a.id)
+  if not listed(ids, enc, a.id) then
+    redis.call('HSET', k.fields, 'alerts', string.sub(ids, 1, -2) .. ',' .. enc .. ']')
   end
   redis.call('HINCRBY', k.fields, 'firing', 1)
   redis.call('RPUSH', k.timeline, entry(NOW, 'alert_joined', a.integration,
