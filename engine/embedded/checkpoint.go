@@ -142,13 +142,16 @@ func (c *checkpointer) keepSpare(m map[recordKey]walRecord) {
 	c.spare = m
 }
 
+// copyPending copies the pending writes in one transaction. A checkpoint
+// that finds none lets both maps go, so that the room they grew to in a
+// burst is not held once the burst is over.
 func (c *checkpointer) copyPending(from uint64) error {
-	next := c.spare
-	if next == nil {
-		next = map[recordKey]walRecord{}
-	}
 	c.mu.Lock()
 	pending, seg := c.pending, c.seg
+	next := c.spare
+	if next == nil || len(pending) == 0 {
+		next = map[recordKey]walRecord{}
+	}
 	c.pending, c.spare, c.copying, c.bytes = next, nil, c.bytes, 0
 	c.mu.Unlock()
 	defer func() {
@@ -156,7 +159,9 @@ func (c *checkpointer) copyPending(from uint64) error {
 		c.copying = 0
 		c.copied.Broadcast()
 		c.mu.Unlock()
-		c.keepSpare(pending)
+		if len(pending) > 0 {
+			c.keepSpare(pending)
+		}
 	}()
 	if c.broken {
 		return nil

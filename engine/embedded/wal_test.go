@@ -222,6 +222,24 @@ func TestACheckpointKeepsItsMapWithinTheBound(t *testing.T) {
 	assert.Nil(t, c.spare, "a burst's map is let go")
 }
 
+// A checkpoint with nothing to copy lets the maps go: after a burst they
+// hold the room it grew them to.
+func TestAnIdleCheckpointLetsItsMapsGo(t *testing.T) {
+	dir := t.TempDir()
+	s := uncopiedStore(t, dir)
+	t.Cleanup(func() { s.Close() })
+	ingestOne(t, s, "fp1")
+	c := s.writer.ckpt
+
+	require.NoError(t, c.copyPending(0))
+	require.NotNil(t, c.spare, "the map copied is kept for a later checkpoint")
+	require.NoError(t, c.copyPending(0))
+	assert.Nil(t, c.spare, "an idle checkpoint keeps no map")
+	c.mu.Lock()
+	assert.Empty(t, c.pending)
+	c.mu.Unlock()
+}
+
 // A segment is made a chunk at a time; the last chunk is what is left of
 // its size.
 func TestASegmentIsMadeAsZerosOfItsSize(t *testing.T) {
