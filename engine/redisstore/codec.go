@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
@@ -179,12 +180,84 @@ func decodeAll[T any](items []string) ([]T, error) {
 
 // setFields sets an incident's fields from their stored names and values.
 func setFields(inc *engine.Incident, fields []string) error {
+	var alerts alertChunks
 	for i := 0; i+1 < len(fields); i += 2 {
-		if err := setField(inc, fields[i], fields[i+1]); err != nil {
-			return fmt.Errorf("field %s: %w", fields[i], err)
+		name, v := fields[i], fields[i+1]
+		var err error
+		if alerts.holds(name) {
+			err = alerts.set(name, v)
+		} else {
+			err = setField(inc, name, v)
+		}
+		if err != nil {
+			return fmt.Errorf("field %s: %w", name, err)
 		}
 	}
+	var err error
+	inc.Alerts, err = alerts.ids()
+	return err
+}
+
+// alertChunks gathers an incident's alert IDs from the arrays of its fields
+// 'alerts', 'alerts:1', 'alerts:2'... and their count 'alert_chunks'
+// (common.lua), which a hash gives back in no order.
+type alertChunks struct {
+	chunks map[int][]string
+	count  int // 0: not stored, one array
+}
+
+func (a *alertChunks) holds(name string) bool {
+	return name == "alerts" || name == "alert_chunks" || strings.HasPrefix(name, "alerts:")
+}
+
+func (a *alertChunks) set(name, v string) error {
+	if name == "alert_chunks" {
+		n, err := strconv.Atoi(v)
+		if err == nil && n < 1 {
+			err = fmt.Errorf("%d arrays", n)
+		}
+		a.count = n
+		return err
+	}
+	i := 0
+	if name != "alerts" {
+		var err error
+		if i, err = strconv.Atoi(strings.TrimPrefix(name, "alerts:")); err != nil || i < 1 {
+			return fmt.Errorf("not an array of alert IDs")
+		}
+	}
+	var ids []string
+	if err := jsonrecord.Unmarshal([]byte(v), &ids); err != nil {
+		return err
+	}
+	if a.chunks == nil {
+		a.chunks = map[int][]string{}
+	}
+	a.chunks[i] = ids
 	return nil
+}
+
+// ids joins the arrays in order; one missing is damage.
+func (a *alertChunks) ids() ([]string, error) {
+	if len(a.chunks) == 0 && a.count == 0 {
+		return nil, nil
+	}
+	n := max(a.count, 1)
+	if len(a.chunks) != n {
+		return nil, fmt.Errorf("alert IDs: %d arrays of %d", len(a.chunks), n)
+	}
+	if n == 1 {
+		return a.chunks[0], nil
+	}
+	var out []string
+	for i := range n {
+		ids, ok := a.chunks[i]
+		if !ok {
+			return nil, fmt.Errorf("alert IDs: array %d of %d missing", i, n)
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
 }
 
 func setField(inc *engine.Incident, name, v string) (err error) {
@@ -234,8 +307,6 @@ func setCounterField(inc *engine.Incident, name, v string) (err error) {
 		inc.Step, err = strconv.Atoi(v)
 	case "firing":
 		inc.Firing, err = strconv.Atoi(v)
-	case "alerts":
-		err = jsonrecord.Unmarshal([]byte(v), &inc.Alerts)
 	}
 	return err
 }

@@ -5,6 +5,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -31,6 +32,7 @@ func Run(t *testing.T, f Factory) {
 		"repeated alert is a duplicate":                             testDuplicate,
 		"alert of an open group joins it":                           testJoin,
 		"an incident lists each alert once, in the order it joined": testJoinListsOnce,
+		"an incident of hundreds of alerts lists them all":          testJoinMany,
 		"incident resolves when its last alert resolves":            testAutoResolve,
 		"alert firing after its incident resolved opens a new one":  testRefire,
 		"event pages nobody, and a later incident alert opens":      testEvent,
@@ -188,6 +190,33 @@ func testJoinListsOnce(t *testing.T, f Factory) {
 	}
 	assert.Equal(t, want, inc.Alerts)
 	assert.Equal(t, len(fps), inc.Firing)
+}
+
+// testJoinMany joins more alerts, one webhook each, than the Redis store
+// keeps in one array of IDs; the first of them joins again after
+// resolving, and a purge removes them all.
+func testJoinMany(t *testing.T, f Factory) {
+	s := f.Open(t)
+	const n = 400
+	want := make([]string, n)
+	for i := range n {
+		fp := fmt.Sprintf("storm-%04d", i)
+		want[i] = "alertmanager/" + fp
+		ingest(t, s, T0, alert(fp, engine.AlertFiring, "g1"))
+	}
+	ingest(t, s, T0, alert("storm-0000", engine.AlertResolved, "g1"))
+	ingest(t, s, T0, alert("storm-0000", engine.AlertFiring, "g1"))
+	assert.Equal(t, want, incident(t, s, "INC-1").Alerts)
+
+	_, err := s.Resolve(ctx, T0, "INC-1", alice)
+	require.NoError(t, err)
+	purged, err := s.Purge(ctx, T0.Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Equal(t, 1, purged)
+	for _, id := range []string{want[0], want[n/2], want[n-1]} {
+		_, err = s.Alert(ctx, id)
+		require.ErrorIs(t, err, engine.ErrNotFound, id)
+	}
 }
 
 func testAutoResolve(t *testing.T, f Factory) {

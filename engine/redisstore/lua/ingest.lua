@@ -141,15 +141,25 @@ local function listed(ids, enc, id)
 end
 
 -- join adds the firing alert a to the open incident key. Its ID is spliced
--- into the JSON array of the incident's alerts (never empty: it holds the
--- alert that opened the incident) as cjson would write the array with it,
--- without decoding it.
+-- into the incident's last array of alert IDs (never empty: the first holds
+-- the alert that opened the incident) as cjson would write the array with
+-- it, without decoding it, or starts the next array once the last is
+-- full.
 local function join(key, a)
   local k = incident_keys(key)
-  local ids = redis.call('HGET', k.fields, 'alerts')
+  local chunks = alert_chunks(k)
   local enc = cjson.encode(a.id)
-  if not listed(ids, enc, a.id) then
-    redis.call('HSET', k.fields, 'alerts', string.sub(ids, 1, -2) .. ',' .. enc .. ']')
+  for _, ids in ipairs(chunks) do
+    if listed(ids, enc, a.id) then
+      enc = nil
+      break
+    end
+  end
+  local last = chunks[#chunks]
+  if enc and #last >= ALERT_CHUNK_BYTES then
+    redis.call('HSET', k.fields, alert_chunk_field(#chunks), '[' .. enc .. ']', 'alert_chunks', int(#chunks + 1))
+  elseif enc then
+    redis.call('HSET', k.fields, alert_chunk_field(#chunks - 1), string.sub(last, 1, -2) .. ',' .. enc .. ']')
   end
   redis.call('HINCRBY', k.fields, 'firing', 1)
   redis.call('RPUSH', k.timeline, entry(NOW, 'alert_joined', a.integration,

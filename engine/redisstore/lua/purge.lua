@@ -21,11 +21,12 @@ end
 -- remove_incident removes an incident and those of its alerts still in it.
 local function remove_incident(key)
   local k = incident_keys(key)
-  local ids = redis.call('HGET', k.fields, 'alerts')
-  for _, id in ipairs(ids and cjson.decode(ids) or {}) do
-    local st = redis.call('HGET', K.alert_state, id)
-    if st and cjson.decode(st).incident == key then
-      remove_alert(id)
+  for _, ids in ipairs(alert_chunks(k)) do
+    for _, id in ipairs(cjson.decode(ids)) do
+      local st = redis.call('HGET', K.alert_state, id)
+      if st and cjson.decode(st).incident == key then
+        remove_alert(id)
+      end
     end
   end
   redis.call('DEL', k.fields, k.timeline, k.pages, k.order)
