@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/storetest"
 )
 
 func benchStore(b *testing.B) *Store {
@@ -62,39 +63,10 @@ func BenchmarkIngestNew10Parallel(b *testing.B) {
 	b.ReportMetric(float64(next.load())/b.Elapsed().Seconds(), "alerts/s")
 }
 
-// BenchmarkJoinLargeIncident stores one new alert joining an open incident
-// that already holds alerts=N: the storm whose alerts all share a group.
-// The incident is one record, written whole with its alert list and
-// timeline, so the cost grows with N.
+// BenchmarkJoinLargeIncident stores one new alert joining an incident of
+// 10, 1,000 or 10,000 alerts.
 func BenchmarkJoinLargeIncident(b *testing.B) {
-	for _, n := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprintf("alerts=%d", n), func(b *testing.B) {
-			s := benchStore(b)
-			now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-			for from := 0; from < n; from += 100 {
-				if _, err := s.Ingest(context.Background(), now, stormBatch(from, min(100, n-from))); err != nil {
-					b.Fatal(err)
-				}
-			}
-			next := n
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.Ingest(context.Background(), now, stormBatch(next, 1)); err != nil {
-					b.Fatal(err)
-				}
-				next++
-			}
-		})
-	}
-}
-
-// stormBatch is n new alerts of one group, from alert number from on.
-func stormBatch(from, n int) []engine.Classified {
-	batch := benchBatch(n, from)
-	for i := range batch {
-		batch[i].GroupKey = "storm"
-	}
-	return batch
+	storetest.JoinLargeIncident(b, func(b *testing.B) engine.Store { return benchStore(b) })
 }
 
 // BenchmarkIngestDuplicates10 stores the same 10 firing alerts again and again.

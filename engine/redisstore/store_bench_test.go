@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/klaxonhq/klaxon/engine"
+	"github.com/klaxonhq/klaxon/engine/storetest"
 	"github.com/klaxonhq/klaxon/internal/redistest"
 )
 
@@ -65,38 +66,13 @@ func BenchmarkIngestNew(b *testing.B) {
 	}
 }
 
-// BenchmarkJoinLargeIncident ingests one new alert joining an open
-// incident that already holds alerts=N: the storm whose alerts all share a
-// group. The incident's alert list is rewritten whole, so the cost grows
-// with N.
+// BenchmarkJoinLargeIncident ingests one new alert joining an incident of
+// 10, 1,000 or 10,000 alerts.
 func BenchmarkJoinLargeIncident(b *testing.B) {
-	for _, n := range []int{10, 1000, 10000} {
-		b.Run(fmt.Sprintf("alerts=%d", n), func(b *testing.B) {
-			s, _ := benchStore(b)
-			ctx := context.Background()
-			for from := 0; from < n; from += 100 {
-				_, err := s.Ingest(ctx, benchT0, stormAlerts(from, min(100, n-from)))
-				require.NoError(b, err)
-			}
-			next := n
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.Ingest(ctx, benchT0, stormAlerts(next, 1)); err != nil {
-					b.Fatal(err)
-				}
-				next++
-			}
-		})
-	}
-}
-
-// stormAlerts is n new alerts of one group, from alert number from on.
-func stormAlerts(from, n int) []engine.Classified {
-	batch := benchAlerts(from, n)
-	for i := range batch {
-		batch[i].GroupKey = "checkout/HighErrorRate"
-	}
-	return batch
+	storetest.JoinLargeIncident(b, func(b *testing.B) engine.Store {
+		s, _ := benchStore(b)
+		return s
+	})
 }
 
 // BenchmarkIngestDuplicates ingests a batch of 100 alerts seen before: the
