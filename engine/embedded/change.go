@@ -208,10 +208,14 @@ func appendWrites[T any](ws []write, bucket []byte, changed map[string]*T) []wri
 func (c *change) install() {
 	s := c.s
 	s.seq = c.seq
-	installMap(s.incidents, c.incidents)
-	for key := range c.incidents {
-		delete(s.inline, key)
+	for key, inc := range c.incidents {
+		if inc != nil && c.writtenWhole(key, inc) {
+			s.inline[key] = true
+		} else {
+			delete(s.inline, key)
+		}
 	}
+	installMap(s.incidents, c.incidents)
 	installMap(s.alerts, c.alerts)
 	for k, t := range c.timers {
 		if t == nil {

@@ -12,20 +12,24 @@ import (
 )
 
 // An incident's timeline entries and alert IDs are only ever appended, and
-// an incident of an alert storm gathers thousands of them. So they are
-// records of their own, keyed by the incident's key and their position
-// (partKey), and a change writes the ones it appended: joining an incident
-// costs the same at any size. The incident's own record holds the rest
-// (incidentRecord).
-//
-// Records written before this layout hold the whole incident, alerts and
-// timeline included. load reads them as they are and notes the incident in
-// Store.inline; the first change to such an incident writes all its
-// entries and IDs as records of their own, with its record, in one frame.
+// an incident of an alert storm gathers thousands of them. Most incidents
+// hold a few, and their record holds them whole: one record to write and
+// to read. Once an incident holds more than maxWholeParts, the change that
+// takes it past writes its entries and IDs as records of their own, keyed
+// by the incident's key and their position (partKey), with its record
+// without them (incidentRecord), in one frame; from then on a change writes
+// the entries and IDs it appended alone, and joining the incident costs
+// the same at any size. Store.inline holds the incidents written whole.
+// Records written before parts existed are incidents written whole.
 var (
 	bucketTimeline       = []byte("timeline")
 	bucketIncidentAlerts = []byte("incident_alerts")
 )
+
+// maxWholeParts is how many timeline entries and alert IDs, together, an
+// incident's record holds whole: an incident of a few alerts, its
+// escalation and its pages.
+const maxWholeParts = 64
 
 // partDigits is the width of a part's position in its key, so that the
 // keys of one incident sort in the order of their positions.
@@ -58,22 +62,34 @@ func parsePartKey(key string) (string, int, error) {
 	return key[:cut], i, nil
 }
 
+// writtenWhole reports whether the change writes incident key (inc, not
+// removed) whole: it was written whole before, or is new, and is still
+// small.
+func (c *change) writtenWhole(key string, inc *engine.Incident) bool {
+	wasWhole := c.s.inline[key] || c.s.incidents[key] == nil
+	return wasWhole && len(inc.Timeline)+len(inc.Alerts) <= maxWholeParts
+}
+
 // appendIncidentWrites adds the writes of an incident the change made or
-// modified (inc) or removed (nil): its record, and its timeline entries and
-// alert IDs from the first not yet written as records of their own.
+// modified (inc) or removed (nil): its record, whole or without its
+// timeline entries and alert IDs, and then those not yet written as
+// records of their own.
 func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incident) []write {
-	prev := c.s.incidents[key]
+	prev, inParts := c.s.incidents[key], !c.s.inline[key]
 	if inc == nil {
 		ws = append(ws, write{bucket: bucketIncidents, key: key})
-		if prev != nil {
+		if prev != nil && inParts {
 			ws = appendPartDeletes(ws, bucketTimeline, key, len(prev.Timeline))
 			ws = appendPartDeletes(ws, bucketIncidentAlerts, key, len(prev.Alerts))
 		}
 		return ws
 	}
+	if c.writtenWhole(key, inc) {
+		return append(ws, write{bucket: bucketIncidents, key: key, value: inc})
+	}
 	ws = append(ws, write{bucket: bucketIncidents, key: key, value: &incidentRecord{Incident: inc}})
 	var entriesFrom, alertsFrom int
-	if prev != nil && !c.s.inline[key] {
+	if prev != nil && inParts {
 		entriesFrom, alertsFrom = len(prev.Timeline), len(prev.Alerts)
 	}
 	for i := entriesFrom; i < len(inc.Timeline); i++ {
@@ -96,7 +112,7 @@ func appendPartDeletes(ws []write, bucket []byte, incident string, n int) []writ
 // loadParts appends to each incident loaded its timeline entries and alert
 // IDs, in the order of their positions.
 func (s *Store) loadParts(tx *bbolt.Tx) error {
-	err := eachPart(tx, bucketTimeline, s.incidents, func(inc *engine.Incident, v []byte) error {
+	err := s.eachPart(tx, bucketTimeline, func(inc *engine.Incident, v []byte) error {
 		var en engine.Entry
 		if err := jsonrecord.Unmarshal(v, &en); err != nil {
 			return err
@@ -107,24 +123,27 @@ func (s *Store) loadParts(tx *bbolt.Tx) error {
 	if err != nil {
 		return err
 	}
-	return eachPart(tx, bucketIncidentAlerts, s.incidents, func(inc *engine.Incident, v []byte) error {
+	return s.eachPart(tx, bucketIncidentAlerts, func(inc *engine.Incident, v []byte) error {
 		inc.Alerts = append(inc.Alerts, string(v))
 		return nil
 	})
 }
 
 // eachPart calls f with each part of bucket and its incident, in key
-// order. A part must follow its incident's last: a gap or an incident not
-// held is damage, and Open refuses it.
-func eachPart(tx *bbolt.Tx, bucket []byte, incidents map[string]*engine.Incident, f func(*engine.Incident, []byte) error) error {
+// order. A part must follow its incident's last: a gap, an incident not
+// held or one written whole is damage, and Open refuses it.
+func (s *Store) eachPart(tx *bbolt.Tx, bucket []byte, f func(*engine.Incident, []byte) error) error {
 	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 		key, i, err := parsePartKey(string(k))
 		if err != nil {
 			return fmt.Errorf("%s: %w", bucket, err)
 		}
-		inc := incidents[key]
+		inc := s.incidents[key]
 		if inc == nil {
 			return fmt.Errorf("%s %s: no incident %s", bucket, k, key)
+		}
+		if s.inline[key] {
+			return fmt.Errorf("%s %s: incident %s is written whole", bucket, k, key)
 		}
 		if have := partsOf(inc, bucket); i != have {
 			return fmt.Errorf("%s %s: position %d follows %d parts", bucket, k, i, have)

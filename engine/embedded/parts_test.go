@@ -18,6 +18,10 @@ import (
 
 var partsT0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
+// large is a number of alerts whose incident is written in parts: each
+// joins with a timeline entry.
+const large = maxWholeParts/2 + 10
+
 // stormAlert is alert i of the one group "storm".
 func stormAlert(i int) engine.Classified {
 	c := classified(fmt.Sprintf("storm%d", i))
@@ -68,17 +72,17 @@ func keysOf(t *testing.T, dir string, bucket []byte) []string {
 	return keys
 }
 
-// A change to an incident writes its record without its alerts and
-// timeline, and of those only what it appended.
+// A change to an incident past maxWholeParts writes its record without its
+// alerts and timeline, and of those only what it appended.
 func TestAJoinWritesWhatItAppendsAlone(t *testing.T) {
 	s, err := Open(t.TempDir(), Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	key := ingestStorm(t, s, 0, 30)
+	key := ingestStorm(t, s, 0, large)
 
 	s.mu.Lock()
 	c := s.begin()
-	alert := stormAlert(30)
+	alert := stormAlert(large)
 	c.ingest(partsT0, &alert)
 	writes := c.writes()
 	s.mu.Unlock()
@@ -99,39 +103,57 @@ func TestAJoinWritesWhatItAppendsAlone(t *testing.T) {
 			assert.Empty(t, rec.Alerts, "the incident's record holds its alerts")
 		}
 	}
-	assert.ElementsMatch(t, []string{"timeline " + partKey(key, 30), "incident_alerts " + partKey(key, 30)}, parts)
+	assert.ElementsMatch(t, []string{"timeline " + partKey(key, large), "incident_alerts " + partKey(key, large)}, parts)
 }
 
 // An incident's alerts and timeline come back from the file whole and in
-// order, past the positions whose keys would sort wrong without padding.
+// order, written whole or in parts, past the positions whose keys would
+// sort wrong without padding.
 func TestAnIncidentsPartsComeBackInOrder(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{})
 	require.NoError(t, err)
-	key := ingestStorm(t, s, 0, 25)
-	before, err := s.Incident(context.Background(), key)
+	key := ingestStorm(t, s, 0, large)
+	calm := classified("calm")
+	res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{calm})
 	require.NoError(t, err)
-	require.Len(t, before.Timeline, 25)
+	small := res[0].Incident
+	require.NotContains(t, s.inline, key, "written in parts")
+	require.Contains(t, s.inline, small, "written whole")
+	before := map[string]engine.Incident{}
+	for _, k := range []string{key, small} {
+		before[k], err = s.Incident(context.Background(), k)
+		require.NoError(t, err)
+	}
+	require.Len(t, before[key].Timeline, large)
 
 	s = closeAndReopen(t, s, dir)
-	after, err := s.Incident(context.Background(), key)
-	require.NoError(t, err)
-	assert.Equal(t, before.Alerts, after.Alerts)
-	assert.Equal(t, before.Timeline, after.Timeline)
+	for _, k := range []string{key, small} {
+		after, err := s.Incident(context.Background(), k)
+		require.NoError(t, err)
+		assert.Equal(t, before[k].Alerts, after.Alerts, k)
+		assert.Equal(t, before[k].Timeline, after.Timeline, k)
+	}
+	assert.Contains(t, s.inline, small, "read back as written whole")
+	require.NoError(t, s.Close())
+	for _, k := range keysOf(t, dir, bucketTimeline) {
+		assert.True(t, strings.HasPrefix(k, key+"/"), "a part of the small incident: %s", k)
+	}
 }
 
-// An incident stored whole, as records were before its alerts and timeline
-// were records of their own, is read as it is, and its first change writes
-// it in parts: nothing of it is lost.
+// An incident stored whole, as every incident was before parts, is read
+// as it is, and the change that takes it past maxWholeParts writes it in
+// parts: nothing of it is lost.
 func TestAnIncidentStoredWholeIsRewrittenInParts(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{})
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 	whole := engine.Incident{Key: "INC-1", Number: 1, Service: "s", Priority: engine.P1, State: engine.StateTriggered,
-		Summary: "A", GroupKey: "storm", OpenedAt: partsT0, Gen: 1, Alerts: []string{"am/old"}, Firing: 1,
-		Timeline: []engine.Entry{{At: partsT0, Kind: engine.EntryOpened, Detail: "opened"},
-			{At: partsT0, Kind: engine.EntryNote, Detail: "note"}}}
+		Summary: "A", GroupKey: "storm", OpenedAt: partsT0, Gen: 1, Alerts: []string{"am/old"}, Firing: 1}
+	for i := range maxWholeParts {
+		whole.Timeline = append(whole.Timeline, engine.Entry{At: partsT0, Kind: engine.EntryNote, Detail: fmt.Sprint("note ", i)})
+	}
 	putRecords(t, dir, map[string]any{"incidents INC-1": &whole, "meta incident_seq": int64(1)})
 
 	s, err = Open(dir, Options{})
@@ -142,17 +164,18 @@ func TestAnIncidentStoredWholeIsRewrittenInParts(t *testing.T) {
 	res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{stormAlert(1)})
 	require.NoError(t, err)
 	require.Equal(t, engine.OutcomeJoined, res[0].Outcome)
-	assert.NotContains(t, s.inline, "INC-1", "once in parts, an incident's changes write what they append alone")
+	assert.NotContains(t, s.inline, "INC-1", "past maxWholeParts, an incident is written in parts")
 
 	s = closeAndReopen(t, s, dir)
 	got, err = s.Incident(context.Background(), "INC-1")
 	require.NoError(t, err)
 	assert.Equal(t, []string{"am/old", stormID(1)}, got.Alerts)
-	require.Len(t, got.Timeline, 3)
-	assert.Equal(t, whole.Timeline, got.Timeline[:2])
-	assert.Equal(t, engine.EntryAlertJoined, got.Timeline[2].Kind)
+	require.Len(t, got.Timeline, maxWholeParts+1)
+	assert.Equal(t, whole.Timeline, got.Timeline[:maxWholeParts])
+	assert.Equal(t, engine.EntryAlertJoined, got.Timeline[maxWholeParts].Kind)
 	require.NoError(t, s.Close())
-	assert.Equal(t, []string{partKey("INC-1", 0), partKey("INC-1", 1), partKey("INC-1", 2)}, keysOf(t, dir, bucketTimeline))
+	assert.Len(t, keysOf(t, dir, bucketTimeline), maxWholeParts+1)
+	assert.Equal(t, []string{partKey("INC-1", 0), partKey("INC-1", 1)}, keysOf(t, dir, bucketIncidentAlerts))
 }
 
 // Purging an incident deletes its parts with it.
@@ -160,8 +183,8 @@ func TestAPurgedIncidentLeavesNoParts(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{})
 	require.NoError(t, err)
-	key := ingestStorm(t, s, 0, 3)
-	resolved := make([]engine.Classified, 3)
+	key := ingestStorm(t, s, 0, large)
+	resolved := make([]engine.Classified, large)
 	for i := range resolved {
 		resolved[i] = stormAlert(i)
 		resolved[i].Status = engine.AlertResolved
@@ -178,6 +201,7 @@ func TestAPurgedIncidentLeavesNoParts(t *testing.T) {
 	require.NoError(t, s.Close())
 	assert.Empty(t, keysOf(t, dir, bucketTimeline))
 	assert.Empty(t, keysOf(t, dir, bucketIncidentAlerts))
+	assert.Empty(t, keysOf(t, dir, bucketIncidents))
 }
 
 // The store's next change appends to the arrays an incident shares with
@@ -200,18 +224,21 @@ func TestAnIncidentHandedOutCannotWriteIntoTheStore(t *testing.T) {
 	assert.Equal(t, stormID(5), got.Alerts[5])
 }
 
-// A part whose incident is not there, or that leaves a gap, is damage:
-// Open refuses it, naming the record.
+// A part whose incident is not there or is written whole, or that leaves a
+// gap, is damage: Open refuses it, naming the record.
 func TestOpenRefusesPartsThatDoNotFollowTheirIncident(t *testing.T) {
 	for name, parts := range map[string]map[string]any{
 		"no incident": {"timeline " + partKey("INC-9", 0): &engine.Entry{Kind: engine.EntryNote}},
-		"a gap":       {"incident_alerts " + partKey("INC-1", 5): "am/x"},
+		"a gap":       {"incident_alerts " + partKey("INC-2", large+1): "am/x"},
+		"whole":       {"incident_alerts " + partKey("INC-1", 1): "am/x"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			s, err := Open(dir, Options{})
 			require.NoError(t, err)
-			ingestStorm(t, s, 0, 1)
+			_, err = s.Ingest(context.Background(), partsT0, []engine.Classified{classified("solo")}) // INC-1, whole
+			require.NoError(t, err)
+			ingestStorm(t, s, 0, large) // INC-2, in parts
 			require.NoError(t, s.Close())
 			putRecords(t, dir, parts)
 

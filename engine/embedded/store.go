@@ -70,8 +70,8 @@ type Store struct {
 	open      map[string]string // group key -> open incident key
 	lastPaged map[string]string // person -> incident key
 	timers    timerQueue
-	// inline holds the incidents whose record still holds their alert IDs
-	// and timeline, as records were written before parts.go's layout.
+	// inline holds the incidents whose record holds their alert IDs and
+	// timeline (parts.go).
 	inline map[string]bool
 }
 
