@@ -209,10 +209,10 @@ func (c *change) install() {
 	s := c.s
 	s.seq = c.seq
 	for key, inc := range c.incidents {
-		if inc != nil && c.writtenWhole(key, inc) {
-			s.inline[key] = true
+		if inc != nil && !c.writtenWhole(key, inc) {
+			s.inParts[key] = true
 		} else {
-			delete(s.inline, key)
+			delete(s.inParts, key)
 		}
 	}
 	installMap(s.incidents, c.incidents)

@@ -19,7 +19,9 @@ import (
 // by the incident's key and their position (partKey), with its record
 // without them (incidentRecord), in one frame; from then on a change writes
 // the entries and IDs it appended alone, and joining the incident costs
-// the same at any size. Store.inline holds the incidents written whole.
+// the same at any size. Store.inParts holds the incidents written in parts:
+// their record's timeline is empty, where every incident's holds at least
+// the entry of its opening.
 // Records written before parts existed are incidents written whole.
 var (
 	bucketTimeline       = []byte("timeline")
@@ -66,8 +68,7 @@ func parsePartKey(key string) (string, int, error) {
 // removed) whole: it was written whole before, or is new, and is still
 // small.
 func (c *change) writtenWhole(key string, inc *engine.Incident) bool {
-	wasWhole := c.s.inline[key] || c.s.incidents[key] == nil
-	return wasWhole && len(inc.Timeline)+len(inc.Alerts) <= maxWholeParts
+	return !c.s.inParts[key] && len(inc.Timeline)+len(inc.Alerts) <= maxWholeParts
 }
 
 // appendIncidentWrites adds the writes of an incident the change made or
@@ -75,7 +76,7 @@ func (c *change) writtenWhole(key string, inc *engine.Incident) bool {
 // timeline entries and alert IDs, and then those not yet written as
 // records of their own.
 func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incident) []write {
-	prev, inParts := c.s.incidents[key], !c.s.inline[key]
+	prev, inParts := c.s.incidents[key], c.s.inParts[key]
 	if inc == nil {
 		ws = append(ws, write{bucket: bucketIncidents, key: key})
 		if prev != nil && inParts {
@@ -142,7 +143,7 @@ func (s *Store) eachPart(tx *bbolt.Tx, bucket []byte, f func(*engine.Incident, [
 		if inc == nil {
 			return fmt.Errorf("%s %s: no incident %s", bucket, k, key)
 		}
-		if s.inline[key] {
+		if !s.inParts[key] {
 			return fmt.Errorf("%s %s: incident %s is written whole", bucket, k, key)
 		}
 		if have := partsOf(inc, bucket); i != have {

@@ -118,8 +118,8 @@ func TestAnIncidentsPartsComeBackInOrder(t *testing.T) {
 	res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{calm})
 	require.NoError(t, err)
 	small := res[0].Incident
-	require.NotContains(t, s.inline, key, "written in parts")
-	require.Contains(t, s.inline, small, "written whole")
+	require.Contains(t, s.inParts, key, "written in parts")
+	require.NotContains(t, s.inParts, small, "written whole")
 	before := map[string]engine.Incident{}
 	for _, k := range []string{key, small} {
 		before[k], err = s.Incident(context.Background(), k)
@@ -134,7 +134,8 @@ func TestAnIncidentsPartsComeBackInOrder(t *testing.T) {
 		assert.Equal(t, before[k].Alerts, after.Alerts, k)
 		assert.Equal(t, before[k].Timeline, after.Timeline, k)
 	}
-	assert.Contains(t, s.inline, small, "read back as written whole")
+	assert.Contains(t, s.inParts, key, "read back as written in parts")
+	assert.NotContains(t, s.inParts, small, "read back as written whole")
 	require.NoError(t, s.Close())
 	for _, k := range keysOf(t, dir, bucketTimeline) {
 		assert.True(t, strings.HasPrefix(k, key+"/"), "a part of the small incident: %s", k)
@@ -164,7 +165,7 @@ func TestAnIncidentStoredWholeIsRewrittenInParts(t *testing.T) {
 	res, err := s.Ingest(context.Background(), partsT0, []engine.Classified{stormAlert(1)})
 	require.NoError(t, err)
 	require.Equal(t, engine.OutcomeJoined, res[0].Outcome)
-	assert.NotContains(t, s.inline, "INC-1", "past maxWholeParts, an incident is written in parts")
+	assert.Contains(t, s.inParts, "INC-1", "past maxWholeParts, an incident is written in parts")
 
 	s = closeAndReopen(t, s, dir)
 	got, err = s.Incident(context.Background(), "INC-1")

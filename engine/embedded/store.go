@@ -70,9 +70,9 @@ type Store struct {
 	open      map[string]string // group key -> open incident key
 	lastPaged map[string]string // person -> incident key
 	timers    timerQueue
-	// inline holds the incidents whose record holds their alert IDs and
-	// timeline (parts.go).
-	inline map[string]bool
+	// inParts holds the incidents whose timeline entries and alert IDs are
+	// records of their own (parts.go).
+	inParts map[string]bool
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -98,7 +98,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		open:      map[string]string{},
 		lastPaged: map[string]string{},
 		timers:    newTimerQueue(),
-		inline:    map[string]bool{},
+		inParts:   map[string]bool{},
 	}
 	if err := s.start(dir, opts); err != nil {
 		db.Close()
@@ -138,8 +138,8 @@ func (s *Store) load() error {
 			if inc.Open() {
 				s.open[inc.GroupKey] = inc.Key
 			}
-			if len(inc.Timeline) > 0 || len(inc.Alerts) > 0 {
-				s.inline[inc.Key] = true
+			if len(inc.Timeline) == 0 {
+				s.inParts[inc.Key] = true
 			}
 		}); err != nil {
 			return err
