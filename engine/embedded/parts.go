@@ -14,15 +14,16 @@ import (
 // An incident's timeline entries and alert IDs are only ever appended, and
 // an incident of an alert storm gathers thousands of them. Most incidents
 // hold a few, and their record holds them whole: one record to write and
-// to read. Once an incident holds more than maxWholeParts, the change that
-// takes it past writes its entries and IDs as records of their own, keyed
-// by the incident's key and their position (partKey), with its record
-// without them (incidentRecord), in one frame; from then on a change writes
-// the entries and IDs it appended alone, and joining the incident costs
-// the same at any size. Store.inParts holds the incidents written in parts:
-// their record's timeline is empty, where every incident's holds at least
-// the entry of its opening.
-// Records written before parts existed are incidents written whole.
+// to read, as every record did before parts existed. Once an incident holds
+// more than maxWholeParts, the change that takes it past writes its entries
+// and IDs as records of their own, keyed by the incident's key and their
+// position (partKey), with its record without them (incidentRecord), in one
+// frame. From then on a change writes the entries and IDs it appended
+// alone, and joining the incident costs the same at any size.
+//
+// Store.inParts holds the incidents written in parts: those whose record's
+// timeline is empty, where every incident's holds at least the entry of
+// its opening.
 var (
 	bucketTimeline       = []byte("timeline")
 	bucketIncidentAlerts = []byte("incident_alerts")
