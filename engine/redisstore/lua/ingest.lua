@@ -125,41 +125,42 @@ local function open_new(a)
   return key
 end
 
--- listed reports whether the JSON array ids holds id, encoded as enc: the
--- array is searched for enc first, so that only a likely member costs
--- decoding it (an incident of a storm lists thousands).
-local function listed(ids, enc, id)
-  if not string.find(ids, enc, 1, true) then
-    return false
-  end
-  for _, v in ipairs(cjson.decode(ids)) do
-    if v == id then
-      return true
+-- listed reports whether an incident's arrays of alert IDs (chunks) hold
+-- id, encoded as enc: each array is searched for enc first, so that only a
+-- likely member costs decoding it (an incident of a storm lists thousands).
+local function listed(chunks, enc, id)
+  for _, ids in ipairs(chunks) do
+    if string.find(ids, enc, 1, true) then
+      for _, v in ipairs(cjson.decode(ids)) do
+        if v == id then
+          return true
+        end
+      end
     end
   end
   return false
 end
 
--- join adds the firing alert a to the open incident key. Its ID is spliced
--- into the incident's last array of alert IDs (never empty: the first holds
--- the alert that opened the incident) as cjson would write the array with
--- it, without decoding it, or starts the next array once the last is
--- full.
+-- append_alert_id splices enc into the incident's last array of alert IDs
+-- (never empty: the first holds the alert that opened the incident) as
+-- cjson would write the array with it, without decoding it, or starts the
+-- next array once the last is full.
+local function append_alert_id(k, chunks, enc)
+  local last = chunks[#chunks]
+  if #last >= ALERT_CHUNK_BYTES then
+    redis.call('HSET', k.fields, alert_chunk_field(#chunks), '[' .. enc .. ']', 'alert_chunks', int(#chunks + 1))
+  else
+    redis.call('HSET', k.fields, alert_chunk_field(#chunks - 1), string.sub(last, 1, -2) .. ',' .. enc .. ']')
+  end
+end
+
+-- join adds the firing alert a to the open incident key.
 local function join(key, a)
   local k = incident_keys(key)
   local chunks = alert_chunks(k)
   local enc = cjson.encode(a.id)
-  for _, ids in ipairs(chunks) do
-    if listed(ids, enc, a.id) then
-      enc = nil
-      break
-    end
-  end
-  local last = chunks[#chunks]
-  if enc and #last >= ALERT_CHUNK_BYTES then
-    redis.call('HSET', k.fields, alert_chunk_field(#chunks), '[' .. enc .. ']', 'alert_chunks', int(#chunks + 1))
-  elseif enc then
-    redis.call('HSET', k.fields, alert_chunk_field(#chunks - 1), string.sub(last, 1, -2) .. ',' .. enc .. ']')
+  if not listed(chunks, enc, a.id) then
+    append_alert_id(k, chunks, enc)
   end
   redis.call('HINCRBY', k.fields, 'firing', 1)
   redis.call('RPUSH', k.timeline, entry(NOW, 'alert_joined', a.integration,
