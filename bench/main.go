@@ -66,6 +66,8 @@ func scenarios() []scenario {
 			options{duration: 10 * time.Second, connections: 8, batch: 10, store: "embedded", runs: 3}, ingestNew},
 		{"ingest-dup", "the same --set webhooks of --batch alerts again and again (the alert storm): Klaxon vs Alertmanager alerts/s",
 			options{duration: 10 * time.Second, connections: 8, batch: 10, set: 100, store: "embedded", runs: 3}, ingestDup},
+		{"ingest-join", "webhooks of --batch new alerts all of one group, each joining the one incident it grows (the storm of one alertname): Klaxon vs Alertmanager alerts/s",
+			options{duration: 10 * time.Second, connections: 8, batch: 10, store: "embedded", runs: 3}, ingestJoin},
 		{"page-latency", "--rate new incidents a second, one alert per webhook: webhook sent -> fake provider accepts the first page",
 			options{duration: 10 * time.Second, connections: 16, rate: 1000, batch: 1, store: "embedded,redis", runs: 3}, pageLatency},
 		{"timers", "--pending escalation timers, firing --rate a second for --duration per run: lateness beside Go runtime timers",

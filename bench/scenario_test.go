@@ -28,6 +28,29 @@ func TestMedianOfOddAndEvenCounts(t *testing.T) {
 	}
 }
 
+// ingest-join sends every alert once, all of one group: the warm-up's and
+// the measured requests' alerts are all new, so each joins the incident.
+func TestIngestJoinSendsNewAlertsOfOneGroup(t *testing.T) {
+	b := &bench{opts: options{batch: 3}}
+	w := b.joinAlerts()
+	requests := append(w.warm, w.alerts(0), w.alerts(1))
+	seen := map[string]bool{}
+	for _, req := range requests {
+		require.Len(t, req, 3)
+		for _, a := range req {
+			assert.Equal(t, "Storm", a.Name)
+			assert.False(t, seen[a.Instance], "alert %s sent twice", a.Instance)
+			seen[a.Instance] = true
+		}
+	}
+	assert.Len(t, seen, 3*len(requests))
+	_, ok := ingestTarget("ingest-join", "embedded")
+	assert.False(t, ok, "the SPEC sets no target for it")
+	want, ok := ingestTarget("ingest-new", "redis")
+	assert.True(t, ok)
+	assert.Equal(t, 1.0, want)
+}
+
 func TestPageIndexReadsTheWebhookNumberFromTheSMS(t *testing.T) {
 	for _, c := range []struct {
 		body string

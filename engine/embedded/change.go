@@ -214,6 +214,9 @@ func (c *change) install() {
 		} else {
 			delete(s.inParts, key)
 		}
+		if inc == nil {
+			delete(s.alertIndexes, key)
+		}
 	}
 	installMap(s.incidents, c.incidents)
 	installMap(s.alerts, c.alerts)

@@ -3,7 +3,6 @@ package embedded
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/klaxonhq/klaxon/engine"
@@ -151,8 +150,9 @@ func (c *change) openNew(now time.Time, id string, rec *heldAlert) string {
 // join adds a firing alert to an open incident.
 func (c *change) join(now time.Time, inc *engine.Incident, id string, rec *heldAlert) {
 	rec.Incident = inc.Key
-	if !slices.Contains(inc.Alerts, id) {
+	if !c.listed(inc, id) {
 		inc.Alerts = append(inc.Alerts, id)
+		c.noteListed(inc, id)
 	}
 	inc.Firing++
 	inc.Timeline = append(inc.Timeline, engine.Entry{At: now, Kind: engine.EntryAlertJoined, Actor: rec.Integration,

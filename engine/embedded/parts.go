@@ -2,6 +2,7 @@ package embedded
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -163,4 +164,39 @@ func partsOf(inc *engine.Incident, bucket []byte) int {
 		return len(inc.Timeline)
 	}
 	return len(inc.Alerts)
+}
+
+// maxScannedAlerts is how many alert IDs an incident's list may hold for a
+// join to scan it for the one joining; past that, an alertIndex answers.
+const maxScannedAlerts = 64
+
+// alertIndex holds the positions of the alert IDs of an incident of many
+// alerts in its list, so that a join need not scan the list. A change
+// notes what it appends before it is installed; an entry counts only if
+// the list holds that ID at that position, so what a discarded change
+// noted misleads no one.
+type alertIndex map[string]int
+
+// listed reports whether inc lists alert id.
+func (c *change) listed(inc *engine.Incident, id string) bool {
+	if len(inc.Alerts) <= maxScannedAlerts {
+		return slices.Contains(inc.Alerts, id)
+	}
+	idx := c.s.alertIndexes[inc.Key]
+	if idx == nil {
+		idx = make(alertIndex, len(inc.Alerts))
+		for i, a := range inc.Alerts {
+			idx[a] = i
+		}
+		c.s.alertIndexes[inc.Key] = idx
+	}
+	i, ok := idx[id]
+	return ok && i < len(inc.Alerts) && inc.Alerts[i] == id
+}
+
+// noteListed notes the alert ID inc's list just gained, if inc has an index.
+func (c *change) noteListed(inc *engine.Incident, id string) {
+	if idx := c.s.alertIndexes[inc.Key]; idx != nil {
+		idx[id] = len(inc.Alerts) - 1
+	}
 }

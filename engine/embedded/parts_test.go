@@ -275,3 +275,25 @@ func putRecords(t *testing.T, dir string, records map[string]any) {
 		return nil
 	}))
 }
+
+// What a discarded change noted in an incident's alert index does not make
+// the alert listed.
+func TestAnAlertIndexIgnoresWhatADiscardedChangeNoted(t *testing.T) {
+	s, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	key := ingestStorm(t, s, 0, maxScannedAlerts+2)
+
+	s.mu.Lock()
+	c := s.begin()
+	alert := stormAlert(maxScannedAlerts + 2)
+	c.ingest(partsT0, &alert)
+	require.NotNil(t, s.alertIndexes[key], "the incident's alerts are indexed")
+	c.discard()
+	s.mu.Unlock()
+
+	ingestStorm(t, s, maxScannedAlerts+2, maxScannedAlerts+3)
+	got, err := s.Incident(context.Background(), key)
+	require.NoError(t, err)
+	assert.Equal(t, stormID(maxScannedAlerts+2), got.Alerts[len(got.Alerts)-1])
+}

@@ -73,6 +73,9 @@ type Store struct {
 	// inParts holds the incidents whose timeline entries and alert IDs are
 	// records of their own (parts.go).
 	inParts map[string]bool
+	// alertIndexes index the alert lists of incidents of many alerts, for
+	// changes only (parts.go).
+	alertIndexes map[string]alertIndex
 }
 
 var _ engine.Store = (*Store)(nil)
@@ -91,14 +94,15 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s := &Store{
-		db:        db,
-		prefix:    cmp.Or(opts.IncidentPrefix, "INC"),
-		incidents: map[string]*engine.Incident{},
-		alerts:    map[string]*heldAlert{},
-		open:      map[string]string{},
-		lastPaged: map[string]string{},
-		timers:    newTimerQueue(),
-		inParts:   map[string]bool{},
+		db:           db,
+		prefix:       cmp.Or(opts.IncidentPrefix, "INC"),
+		incidents:    map[string]*engine.Incident{},
+		alerts:       map[string]*heldAlert{},
+		open:         map[string]string{},
+		lastPaged:    map[string]string{},
+		timers:       newTimerQueue(),
+		inParts:      map[string]bool{},
+		alertIndexes: map[string]alertIndex{},
 	}
 	if err := s.start(dir, opts); err != nil {
 		db.Close()

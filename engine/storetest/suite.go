@@ -193,8 +193,8 @@ func testJoinListsOnce(t *testing.T, f Factory) {
 }
 
 // testJoinMany joins more alerts, one webhook each, than the Redis store
-// keeps in one array of IDs; the first of them joins again after
-// resolving, and a purge removes them all.
+// keeps in one array of IDs, and than the embedded store scans; the first
+// and the last join again after resolving, and a purge removes them all.
 func testJoinMany(t *testing.T, f Factory) {
 	s := f.Open(t)
 	const n = 400
@@ -204,8 +204,10 @@ func testJoinMany(t *testing.T, f Factory) {
 		want[i] = "alertmanager/" + fp
 		ingest(t, s, T0, alert(fp, engine.AlertFiring, "g1"))
 	}
-	ingest(t, s, T0, alert("storm-0000", engine.AlertResolved, "g1"))
-	ingest(t, s, T0, alert("storm-0000", engine.AlertFiring, "g1"))
+	for _, fp := range []string{"storm-0000", fmt.Sprintf("storm-%04d", n-1)} {
+		ingest(t, s, T0, alert(fp, engine.AlertResolved, "g1"))
+		ingest(t, s, T0, alert(fp, engine.AlertFiring, "g1"))
+	}
 	assert.Equal(t, want, incident(t, s, "INC-1").Alerts)
 
 	_, err := s.Resolve(ctx, T0, "INC-1", alice)
