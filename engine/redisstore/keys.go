@@ -71,6 +71,10 @@ func (k keys) timelinePrefix() string  { return k.tag + ":timeline:" }
 func (k keys) pagesPrefix() string     { return k.tag + ":pages:" }
 func (k keys) pageOrderPrefix() string { return k.tag + ":page-order:" }
 
+// alertIndexPrefix prefixes the hash of an incident's alert IDs, made once
+// it lists more than its first array holds (common.lua).
+func (k keys) alertIndexPrefix() string { return k.tag + ":alert-index:" }
+
 // scriptKeys is KEYS for every script, in the order common.lua names them.
 func (k keys) scriptKeys() []string {
 	out := []string{k.meta(), k.seq(), k.alerts(), k.alertState(), k.openGroups(),
@@ -84,5 +88,5 @@ func (k keys) scriptKeys() []string {
 // scriptPrefixes is the head of ARGV for every script: the prefixes of an
 // incident's keys, in the order common.lua names them.
 func (k keys) scriptPrefixes() []any {
-	return []any{k.incidentPrefix(), k.timelinePrefix(), k.pagesPrefix(), k.pageOrderPrefix()}
+	return []any{k.incidentPrefix(), k.timelinePrefix(), k.pagesPrefix(), k.pageOrderPrefix(), k.alertIndexPrefix()}
 }

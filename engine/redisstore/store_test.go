@@ -123,3 +123,35 @@ func TestAFirstStepOfAnotherIncidentIsRefused(t *testing.T) {
 	_, err = s.Alert(ctx, "am/fp1")
 	require.ErrorIs(t, err, engine.ErrNotFound)
 }
+
+// An incident whose alert IDs outgrow their first array gets an index of
+// them, which its purge removes with it.
+func TestAPurgedIncidentTakesItsAlertIndex(t *testing.T) {
+	srv := redistest.Shared(t)
+	prefix := newPrefix()
+	s := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	index := "{" + prefix + "}:alert-index:INC-1"
+	t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	alert := func(i int, status engine.AlertStatus) engine.Classified {
+		return engine.Classified{Alert: engine.Alert{Source: "alertmanager", Fingerprint: fmt.Sprintf("storm-%04d", i),
+			Status: status, Summary: "InstanceDown"}, Priority: engine.P1, Service: "s", GroupKey: "storm"}
+	}
+	for i := range 200 {
+		_, err := s.Ingest(ctx, t0, []engine.Classified{alert(i, engine.AlertFiring)})
+		require.NoError(t, err)
+	}
+	n, err := rdb.HLen(ctx, index).Result()
+	require.NoError(t, err)
+	require.Equal(t, int64(200), n, "every ID indexed once the first array is full")
+
+	_, err = s.Resolve(ctx, t0, "INC-1", engine.Actor{ID: "alice", Name: "Alice"})
+	require.NoError(t, err)
+	purged, err := s.Purge(ctx, t0.Add(time.Hour), 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, purged)
+	exists, err := rdb.Exists(ctx, index).Result()
+	require.NoError(t, err)
+	assert.Zero(t, exists, "the index outlived its incident")
+}

@@ -21,11 +21,13 @@
 --                               when it was last seen (Unix ms, rounded down)
 --   KEYS[12..]  due shards      zsets: timer ID, scored by when it can next run (Unix ms,
 --                               the microseconds as a fraction)
---   ARGV[1..4]  prefixes of one incident's keys; the incident key is appended:
+--   ARGV[1..5]  prefixes of one incident's keys; the incident key is appended:
 --               fields hash, timeline list (entries as JSON), pages hash
---               (page key -> JSON), page-order list (page keys as recorded)
---   ARGV[5]     prefix of escalation timer IDs ("esc/")
---   ARGV[6]     prefix of resolution fan-out timer IDs ("resolved/")
+--               (page key -> JSON), page-order list (page keys as recorded),
+--               alert index hash (alert ID -> '1', once its IDs take more
+--               than one array)
+--   ARGV[6]     prefix of escalation timer IDs ("esc/")
+--   ARGV[7]     prefix of resolution fan-out timer IDs ("resolved/")
 -- A script's own arguments start at ARGV[HEAD + 1].
 --
 -- Every key carries the deployment's hash tag, so keys a script derives
@@ -42,12 +44,13 @@ local K = {
 }
 local SHARD0 = 12
 local NSHARDS = #KEYS - SHARD0 + 1
-local HEAD = 6
-local ESC_PREFIX, RESOLVED_PREFIX = ARGV[5], ARGV[6]
+local HEAD = 7
+local ESC_PREFIX, RESOLVED_PREFIX = ARGV[6], ARGV[7]
 
 -- incident_keys returns the keys of the incident with key key.
 local function incident_keys(key)
-  return {fields = ARGV[1] .. key, timeline = ARGV[2] .. key, pages = ARGV[3] .. key, order = ARGV[4] .. key}
+  return {fields = ARGV[1] .. key, timeline = ARGV[2] .. key, pages = ARGV[3] .. key, order = ARGV[4] .. key,
+    alert_index = ARGV[5] .. key}
 end
 
 -- int writes an integral number without an exponent.
@@ -134,6 +137,8 @@ end
 -- then 'alerts:1', 'alerts:2'... once each is ALERT_CHUNK_BYTES long, so
 -- that an alert joining an incident of thousands rewrites a short array;
 -- 'alert_chunks' counts the arrays (absent: one). Go reads them in order.
+-- Once there is more than one, the incident's alert index hash holds every
+-- ID, so that a join need not read them all to look for its alert.
 local ALERT_CHUNK_BYTES = 4096
 
 -- alert_chunk_field is the field of an incident's chunk i (from 0).

@@ -125,42 +125,57 @@ local function open_new(a)
   return key
 end
 
--- listed reports whether an incident's arrays of alert IDs (chunks) hold
--- id, encoded as enc: each array is searched for enc first, so that only a
--- likely member costs decoding it (an incident of a storm lists thousands).
-local function listed(chunks, enc, id)
-  for _, ids in ipairs(chunks) do
-    if string.find(ids, enc, 1, true) then
-      for _, v in ipairs(cjson.decode(ids)) do
-        if v == id then
-          return true
-        end
-      end
+-- listed reports whether the JSON array ids holds id, encoded as enc: the
+-- array is searched for enc first, so that only a likely member costs
+-- decoding it.
+local function listed(ids, enc, id)
+  if not string.find(ids, enc, 1, true) then
+    return false
+  end
+  for _, v in ipairs(cjson.decode(ids)) do
+    if v == id then
+      return true
     end
   end
   return false
 end
 
--- append_alert_id splices enc into the incident's last array of alert IDs
--- (never empty: the first holds the alert that opened the incident) as
--- cjson would write the array with it, without decoding it, or starts the
--- next array once the last is full.
-local function append_alert_id(k, chunks, enc)
-  local last = chunks[#chunks]
-  if #last >= ALERT_CHUNK_BYTES then
-    redis.call('HSET', k.fields, alert_chunk_field(#chunks), '[' .. enc .. ']', 'alert_chunks', int(#chunks + 1))
+-- append_alert_id splices enc, alert id's JSON, into the last of an
+-- incident's n arrays of alert IDs (never empty: the first holds the alert
+-- that opened the incident) as cjson would write the array with it,
+-- without decoding it, or starts the next array once the last is full,
+-- indexing the first array's IDs when it starts the second.
+local function append_alert_id(k, n, enc, id)
+  local last = redis.call('HGET', k.fields, alert_chunk_field(n - 1))
+  if #last < ALERT_CHUNK_BYTES then
+    redis.call('HSET', k.fields, alert_chunk_field(n - 1), string.sub(last, 1, -2) .. ',' .. enc .. ']')
   else
-    redis.call('HSET', k.fields, alert_chunk_field(#chunks - 1), string.sub(last, 1, -2) .. ',' .. enc .. ']')
+    if n == 1 then
+      for _, first in ipairs(cjson.decode(last)) do
+        redis.call('HSET', k.alert_index, first, '1')
+      end
+    end
+    redis.call('HSET', k.fields, alert_chunk_field(n), '[' .. enc .. ']', 'alert_chunks', int(n + 1))
+    n = n + 1
+  end
+  if n > 1 then
+    redis.call('HSET', k.alert_index, id, '1')
   end
 end
 
 -- join adds the firing alert a to the open incident key.
 local function join(key, a)
   local k = incident_keys(key)
-  local chunks = alert_chunks(k)
+  local n = tonumber(redis.call('HGET', k.fields, 'alert_chunks') or '1')
   local enc = cjson.encode(a.id)
-  if not listed(chunks, enc, a.id) then
-    append_alert_id(k, chunks, enc)
+  local known
+  if n > 1 then
+    known = redis.call('HEXISTS', k.alert_index, a.id) == 1
+  else
+    known = listed(redis.call('HGET', k.fields, 'alerts'), enc, a.id)
+  end
+  if not known then
+    append_alert_id(k, n, enc, a.id)
   end
   redis.call('HINCRBY', k.fields, 'firing', 1)
   redis.call('RPUSH', k.timeline, entry(NOW, 'alert_joined', a.integration,
