@@ -42,6 +42,16 @@ func ingestStorm(t *testing.T, s *Store, from, to int) string {
 	return key
 }
 
+// stormStore opens a store for the test holding one incident of n storm
+// alerts, and returns the incident's key.
+func stormStore(t *testing.T, n int) (*Store, string) {
+	t.Helper()
+	s, err := Open(t.TempDir(), Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, ingestStorm(t, s, 0, n)
+}
+
 // closeAndReopen closes s and opens its directory again.
 func closeAndReopen(t *testing.T, s *Store, dir string) *Store {
 	t.Helper()
@@ -75,10 +85,7 @@ func keysOf(t *testing.T, dir string, bucket []byte) []string {
 // A change to an incident past maxWholeParts writes its record without its
 // alerts and timeline, and of those only what it appended.
 func TestAJoinWritesWhatItAppendsAlone(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	key := ingestStorm(t, s, 0, large)
+	s, key := stormStore(t, large)
 
 	s.mu.Lock()
 	c := s.begin()
@@ -208,10 +215,7 @@ func TestAPurgedIncidentLeavesNoParts(t *testing.T) {
 // The store's next change appends to the arrays an incident shares with
 // it: an incident handed out must not let its holder write there.
 func TestAnIncidentHandedOutCannotWriteIntoTheStore(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	key := ingestStorm(t, s, 0, 5)
+	s, key := stormStore(t, 5)
 	held, err := s.Incident(context.Background(), key)
 	require.NoError(t, err)
 
@@ -279,10 +283,7 @@ func putRecords(t *testing.T, dir string, records map[string]any) {
 // What a discarded change noted in an incident's alert index does not make
 // the alert listed.
 func TestAnAlertIndexIgnoresWhatADiscardedChangeNoted(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	key := ingestStorm(t, s, 0, maxScannedAlerts+2)
+	s, key := stormStore(t, maxScannedAlerts+2)
 
 	s.mu.Lock()
 	c := s.begin()
