@@ -298,3 +298,33 @@ func TestAnAlertIndexIgnoresWhatADiscardedChangeNoted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, stormID(maxScannedAlerts+2), got.Alerts[len(got.Alerts)-1])
 }
+
+// A data file marked with a later layout than this version's is refused,
+// naming both, and left as it was; any other is marked with this one's.
+func TestOpenRefusesALaterLayout(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	assert.Equal(t, fmt.Sprint(storeLayout), metaValue(t, dir, keyLayout), "a file opened is marked")
+
+	putRecords(t, dir, map[string]any{"meta layout": int64(storeLayout + 1)})
+	_, err = Open(dir, Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("layout %d, written by a later Klaxon", storeLayout+1))
+	assert.Equal(t, fmt.Sprint(storeLayout+1), metaValue(t, dir, keyLayout), "the refused file is left as it was")
+}
+
+// metaValue reads a key of the closed store's meta bucket.
+func metaValue(t *testing.T, dir string, key []byte) string {
+	t.Helper()
+	db, err := bbolt.Open(filepath.Join(dir, "klaxon.db"), 0o600, nil)
+	require.NoError(t, err)
+	defer db.Close()
+	var v string
+	require.NoError(t, db.View(func(tx *bbolt.Tx) error {
+		v = string(tx.Bucket(bucketMeta).Get(key))
+		return nil
+	}))
+	return v
+}

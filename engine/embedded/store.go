@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,14 @@ var (
 	bucketLastPaged = []byte("last_paged")
 	bucketMeta      = []byte("meta")
 	keySeq          = []byte("incident_seq")
+	keyLayout       = []byte("layout")
 )
+
+// storeLayout numbers the way this version writes the data file: 2 writes
+// large incidents in parts (parts.go). Open refuses a file a later layout
+// wrote, whose records it might misread, and marks the files it opens
+// with its own.
+const storeLayout = 2
 
 // Options configure the embedded store.
 type Options struct {
@@ -114,6 +122,9 @@ func Open(dir string, opts Options) (*Store, error) {
 // start replays the log into the bbolt file, loads the file into memory
 // and starts the writer on a new log segment.
 func (s *Store) start(dir string, opts Options) error {
+	if err := claimLayout(s.db); err != nil {
+		return err
+	}
 	seg, err := replayLog(s.db, dir)
 	if err != nil {
 		return fmt.Errorf("replay the log: %w", err)
@@ -127,6 +138,27 @@ func (s *Store) start(dir string, opts Options) error {
 	}
 	s.writer = newWriter(s.db, log, opts)
 	return nil
+}
+
+// claimLayout refuses a file written in a later layout than storeLayout,
+// changing nothing, and marks any other with storeLayout.
+func claimLayout(db *bbolt.DB) error {
+	return db.Update(func(tx *bbolt.Tx) error {
+		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+		if err != nil {
+			return err
+		}
+		var have int64
+		if v := meta.Get(keyLayout); v != nil {
+			if err := jsonrecord.Unmarshal(v, &have); err != nil {
+				return fmt.Errorf("layout %q: %w", v, err)
+			}
+		}
+		if have > storeLayout {
+			return fmt.Errorf("the data file is in layout %d, written by a later Klaxon; this one reads layouts up to %d", have, storeLayout)
+		}
+		return meta.Put(keyLayout, []byte(strconv.Itoa(storeLayout)))
+	})
 }
 
 // load reads the whole bbolt file into memory.

@@ -144,6 +144,9 @@ func open(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store,
 	if err != nil {
 		return nil, err
 	}
+	if err := claimLayout(ctx, rdb, k); err != nil {
+		return nil, err
+	}
 	shards, err := deploymentShards(ctx, rdb, k, opts.TimerShards)
 	if err != nil {
 		return nil, err
@@ -155,6 +158,34 @@ func open(ctx context.Context, rdb redis.UniversalClient, opts Options) (*Store,
 	s.dups = newDuplicates(cmp.Or(opts.CountEvery, time.Second))
 	go s.flushEvery()
 	return s, nil
+}
+
+// storeLayout numbers the way this version writes a deployment: 2 keeps a
+// large incident's alert IDs in several arrays and a hash (common.lua).
+// Open refuses a deployment a later layout wrote, whose keys it might
+// misread, and marks the deployments it opens with its own.
+const storeLayout = 2
+
+// claimLayoutScript marks a deployment's meta hash with layout ARGV[1]
+// unless it holds a later one, and returns the layout it held (0: none).
+var claimLayoutScript = redis.NewScript(`
+local have = tonumber(redis.call('HGET', KEYS[1], 'layout') or '0')
+if have < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'layout', ARGV[1])
+end
+return have`)
+
+// claimLayout refuses a deployment written in a later layout than
+// storeLayout, changing nothing, and marks any other with storeLayout.
+func claimLayout(ctx context.Context, rdb redis.UniversalClient, k keys) error {
+	have, err := claimLayoutScript.Run(ctx, rdb, []string{k.meta()}, storeLayout).Int()
+	if err != nil {
+		return wrap("open deployment", err)
+	}
+	if have > storeLayout {
+		return fmt.Errorf("deployment %s is in layout %d, written by a later Klaxon; this one reads layouts up to %d", k.tag, have, storeLayout)
+	}
+	return nil
 }
 
 // deploymentShards returns the deployment's number of timer shards, fixing

@@ -155,3 +155,21 @@ func TestAPurgedIncidentTakesItsAlertIndex(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, exists, "the index outlived its incident")
 }
+
+// A deployment marked with a later layout than this version's is refused,
+// naming both, and left as it was; any other is marked with this one's.
+func TestOpenRefusesALaterLayout(t *testing.T) {
+	srv := redistest.Shared(t)
+	prefix := newPrefix()
+	open(t, srv.URL(), redisstore.Options{Prefix: prefix})
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	meta := "{" + prefix + "}:meta"
+	assert.Equal(t, "2", rdb.HGet(ctx, meta, "layout").Val(), "a deployment opened is marked")
+
+	require.NoError(t, rdb.HSet(ctx, meta, "layout", "3").Err())
+	_, err := redisstore.Open(ctx, redisstore.Options{URL: srv.URL(), Prefix: prefix})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "layout 3, written by a later Klaxon")
+	assert.Equal(t, "3", rdb.HGet(ctx, meta, "layout").Val(), "the refused deployment is left as it was")
+}
