@@ -214,8 +214,8 @@ func (c *change) install() {
 		} else {
 			delete(s.inParts, key)
 		}
-		if inc == nil {
-			delete(s.alertIndexes, key)
+		if inc == nil || !inc.Open() {
+			delete(s.alertIndexes, key) // only an open incident is joined
 		}
 	}
 	installMap(s.incidents, c.incidents)

@@ -170,11 +170,11 @@ func partsOf(inc *engine.Incident, bucket []byte) int {
 // join to scan it for the one joining; past that, an alertIndex answers.
 const maxScannedAlerts = 64
 
-// alertIndex holds the positions of the alert IDs of an incident of many
-// alerts in its list, so that a join need not scan the list. A change
+// alertIndex holds the positions of the alert IDs of an open incident of
+// many alerts in its list, so that a join need not scan the list. A change
 // notes what it appends before it is installed; an entry counts only if
 // the list holds that ID at that position, so what a discarded change
-// noted misleads no one.
+// noted misleads no one. A resolved incident's index is let go.
 type alertIndex map[string]int
 
 // listed reports whether inc lists alert id.

@@ -328,3 +328,18 @@ func metaValue(t *testing.T, dir string, key []byte) string {
 	}))
 	return v
 }
+
+// An incident's alert index lives while the incident can be joined.
+func TestAResolvedIncidentLetsItsAlertIndexGo(t *testing.T) {
+	s, key := stormStore(t, maxScannedAlerts+2)
+	ingestStorm(t, s, maxScannedAlerts+2, maxScannedAlerts+3)
+	s.mu.RLock()
+	require.NotNil(t, s.alertIndexes[key], "a join past maxScannedAlerts indexes the incident")
+	s.mu.RUnlock()
+
+	_, err := s.Resolve(context.Background(), partsT0, key, engine.Actor{ID: "alice", Name: "Alice"})
+	require.NoError(t, err)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	assert.NotContains(t, s.alertIndexes, key)
+}

@@ -71,8 +71,8 @@ func (k keys) timelinePrefix() string  { return k.tag + ":timeline:" }
 func (k keys) pagesPrefix() string     { return k.tag + ":pages:" }
 func (k keys) pageOrderPrefix() string { return k.tag + ":page-order:" }
 
-// alertIndexPrefix prefixes the hash of an incident's alert IDs, made once
-// it lists more than its first array holds (common.lua).
+// alertIndexPrefix prefixes the hash of an open incident's alert IDs, made
+// once it lists more than its first array holds (common.lua).
 func (k keys) alertIndexPrefix() string { return k.tag + ":alert-index:" }
 
 // scriptKeys is KEYS for every script, in the order common.lua names them.

@@ -125,8 +125,8 @@ func TestAFirstStepOfAnotherIncidentIsRefused(t *testing.T) {
 }
 
 // An incident whose alert IDs outgrow their first array gets an index of
-// them, which its purge removes with it.
-func TestAPurgedIncidentTakesItsAlertIndex(t *testing.T) {
+// them while it is open; its resolution, or its purge, removes it.
+func TestAResolvedIncidentLetsItsAlertIndexGo(t *testing.T) {
 	srv := redistest.Shared(t)
 	prefix := newPrefix()
 	s := open(t, srv.URL(), redisstore.Options{Prefix: prefix})
@@ -148,12 +148,12 @@ func TestAPurgedIncidentTakesItsAlertIndex(t *testing.T) {
 
 	_, err = s.Resolve(ctx, t0, "INC-1", engine.Actor{ID: "alice", Name: "Alice"})
 	require.NoError(t, err)
+	exists, err := rdb.Exists(ctx, index).Result()
+	require.NoError(t, err)
+	assert.Zero(t, exists, "the index outlived its open incident")
 	purged, err := s.Purge(ctx, t0.Add(time.Hour), 10)
 	require.NoError(t, err)
 	require.Equal(t, 1, purged)
-	exists, err := rdb.Exists(ctx, index).Result()
-	require.NoError(t, err)
-	assert.Zero(t, exists, "the index outlived its incident")
 }
 
 // A deployment marked with a later layout than this version's is refused,

@@ -24,8 +24,8 @@
 --   ARGV[1..5]  prefixes of one incident's keys; the incident key is appended:
 --               fields hash, timeline list (entries as JSON), pages hash
 --               (page key -> JSON), page-order list (page keys as recorded),
---               alert index hash (alert ID -> '1', once its IDs take more
---               than one array)
+--               alert index hash (alert ID -> '1', while it is open and its
+--               IDs take more than one array)
 --   ARGV[6]     prefix of escalation timer IDs ("esc/")
 --   ARGV[7]     prefix of resolution fan-out timer IDs ("resolved/")
 -- A script's own arguments start at ARGV[HEAD + 1].
@@ -137,8 +137,8 @@ end
 -- then 'alerts:1', 'alerts:2'... once each is ALERT_CHUNK_BYTES long, so
 -- that an alert joining an incident of thousands rewrites a short array;
 -- 'alert_chunks' counts the arrays (absent: one). Go reads them in order.
--- Once there is more than one, the incident's alert index hash holds every
--- ID, so that a join need not read them all to look for its alert.
+-- Once there is more than one, the open incident's alert index hash holds
+-- every ID, so that a join need not read them all to look for its alert.
 local ALERT_CHUNK_BYTES = 4096
 
 -- alert_chunk_field is the field of an incident's chunk i (from 0).
@@ -205,6 +205,7 @@ local function resolve_incident(key, now, now_ms, now_score, by_id, by_name, det
     redis.call('HDEL', K.open_groups, group)
   end
   redis.call('ZREM', K.open_incidents, key)
+  redis.call('DEL', k.alert_index) -- only an open incident is joined
   redis.call('HINCRBY', K.meta, 'open:' .. redis.call('HGET', k.fields, 'priority'), -1)
   redis.call('ZADD', K.resolved_incidents, now_ms, key)
   remove_timer(ESC_PREFIX .. key)

@@ -29,7 +29,7 @@ local function remove_incident(key)
       end
     end
   end
-  redis.call('DEL', k.fields, k.timeline, k.pages, k.order, k.alert_index)
+  redis.call('DEL', k.fields, k.timeline, k.pages, k.order)
   redis.call('ZREM', K.incidents, key)
   redis.call('ZREM', K.open_incidents, key)
   redis.call('ZREM', K.resolved_incidents, key)
