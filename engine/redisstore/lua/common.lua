@@ -134,12 +134,11 @@ local function entry(at, kind, actor, detail)
 end
 
 -- An incident's alert IDs are JSON arrays in its fields hash: 'alerts',
--- then 'alerts:1', 'alerts:2'... once each is ALERT_CHUNK_BYTES long, so
+-- then 'alerts:1', 'alerts:2'... once each is 4 KiB long (ingest.lua), so
 -- that an alert joining an incident of thousands rewrites a short array;
 -- 'alert_chunks' counts the arrays (absent: one). Go reads them in order.
 -- Once there is more than one, the open incident's alert index hash holds
 -- every ID, so that a join need not read them all to look for its alert.
-local ALERT_CHUNK_BYTES = 4096
 
 -- alert_chunk_field is the field of an incident's chunk i (from 0).
 local function alert_chunk_field(i)
@@ -147,15 +146,6 @@ local function alert_chunk_field(i)
     return 'alerts'
   end
   return 'alerts:' .. int(i)
-end
-
--- alert_chunks returns an incident's arrays of alert IDs, in order.
-local function alert_chunks(k)
-  local out = {}
-  for i = 0, tonumber(redis.call('HGET', k.fields, 'alert_chunks') or '1') - 1 do
-    out[#out + 1] = redis.call('HGET', k.fields, alert_chunk_field(i)) or '[]'
-  end
-  return out
 end
 
 -- is_open reports whether key names an incident that is not resolved.

@@ -125,6 +125,10 @@ local function open_new(a)
   return key
 end
 
+-- ALERT_CHUNK_BYTES is how long an array of alert IDs grows before the
+-- next is started (common.lua).
+local ALERT_CHUNK_BYTES = 4096
+
 -- listed reports whether the JSON array ids holds id, encoded as enc: the
 -- array is searched for enc first, so that only a likely member costs
 -- decoding it.

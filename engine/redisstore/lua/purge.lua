@@ -18,6 +18,15 @@ local function remove_alert(id)
   redis.call('ZREM', K.loose_alerts, id)
 end
 
+-- alert_chunks returns an incident's arrays of alert IDs, in order.
+local function alert_chunks(k)
+  local out = {}
+  for i = 0, tonumber(redis.call('HGET', k.fields, 'alert_chunks') or '1') - 1 do
+    out[#out + 1] = redis.call('HGET', k.fields, alert_chunk_field(i)) or '[]'
+  end
+  return out
+end
+
 -- remove_incident removes an incident and those of its alerts still in it.
 local function remove_incident(key)
   local k = incident_keys(key)
