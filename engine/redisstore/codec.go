@@ -246,9 +246,6 @@ func (a *alertChunks) ids() ([]string, error) {
 	if len(a.chunks) != n {
 		return nil, fmt.Errorf("alert IDs: %d arrays of %d", len(a.chunks), n)
 	}
-	if n == 1 {
-		return a.chunks[0], nil
-	}
 	var out []string
 	for i := range n {
 		ids, ok := a.chunks[i]

@@ -25,7 +25,8 @@ func TestAlertIDArraysAreJoinedInOrder(t *testing.T) {
 	err := setFields(&inc, []string{"alert_chunks", "3", "alerts", `["a"]`, "alerts:2", `["c"]`})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "alert IDs")
-	for _, bad := range [][]string{{"alerts:x", `["a"]`}, {"alerts:0", `["a"]`}, {"alert_chunks", "0"}, {"alerts", `{}`}} {
+	for _, bad := range [][]string{{"alerts:x", `["a"]`}, {"alerts:0", `["a"]`}, {"alert_chunks", "0"}, {"alerts", `{}`},
+		{"alerts:1", `["b"]`}} {
 		assert.Error(t, setFields(&engine.Incident{}, bad), bad[0])
 	}
 }
