@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/klaxonhq/klaxon/bench/load"
@@ -57,11 +56,7 @@ func (b *bench) dupAlerts() workload {
 // group). The incident grows by every alert sent.
 func (b *bench) joinAlerts() workload {
 	storm := func(request int) []payload.Alert {
-		out := make([]payload.Alert, b.opts.batch)
-		for j := range out {
-			out[j] = payload.Alert{Name: "Storm", Instance: "host-" + strconv.Itoa(request*b.opts.batch+j), StartsAt: payload.Start}
-		}
-		return out
+		return payload.GroupFrom("Storm", request*b.opts.batch, b.opts.batch)
 	}
 	w := workload{alerts: func(i int) []payload.Alert { return storm(warmRequests + i) }}
 	for i := range warmRequests {

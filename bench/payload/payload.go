@@ -28,10 +28,14 @@ var Start = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 // Group returns n alerts of one group: alertname name, instances host-0 to
 // host-(n-1). Alertmanager groups by alertname before it sends a webhook,
 // so one webhook carries one group.
-func Group(name string, n int) []Alert {
+func Group(name string, n int) []Alert { return GroupFrom(name, 0, n) }
+
+// GroupFrom returns n alerts of group name from instance host-from on: the
+// next part of a group too large for one webhook.
+func GroupFrom(name string, from, n int) []Alert {
 	out := make([]Alert, n)
 	for i := range out {
-		out[i] = Alert{Name: name, Instance: "host-" + strconv.Itoa(i), StartsAt: Start}
+		out[i] = Alert{Name: name, Instance: "host-" + strconv.Itoa(from+i), StartsAt: Start}
 	}
 	return out
 }
