@@ -19,11 +19,8 @@ import (
 // the bench process's garbage collections and the CPU they took too, which
 // take from the latency of what runs in it.
 type cpuMeter struct {
-	names []string
-	pids  []int
-	// oneThread marks the processes whose main thread runs all their
-	// commands (redis-server): their report adds that thread's times.
-	oneThread  []bool
+	// procs are the processes metered: the bench's own (pid 0) first.
+	procs      []child
 	start, end []procSample
 	began      time.Time
 	elapsed    time.Duration
@@ -68,26 +65,21 @@ type child struct {
 
 // meterCPU starts measuring this process and the children.
 func meterCPU(children ...child) *cpuMeter {
-	m := &cpuMeter{names: []string{"bench"}, pids: []int{0}, oneThread: []bool{false}, began: time.Now()}
-	for _, c := range children {
-		m.names = append(m.names, c.name)
-		m.pids = append(m.pids, c.pid)
-		m.oneThread = append(m.oneThread, c.oneThread)
-	}
+	m := &cpuMeter{procs: append([]child{{"bench", 0, false}}, children...), began: time.Now()}
 	m.start, m.gcStart = m.sample(), readGC()
 	return m
 }
 
 // sample reads each process's times.
 func (m *cpuMeter) sample() []procSample {
-	out := make([]procSample, len(m.pids))
-	for i, pid := range m.pids {
+	out := make([]procSample, len(m.procs))
+	for i, proc := range m.procs {
 		p := procSample{cpu: -1, running: -1, waiting: -1}
-		if t, err := target.CPUTime(pid); err == nil {
+		if t, err := target.CPUTime(proc.pid); err == nil {
 			p.cpu = t
 		}
-		if m.oneThread[i] {
-			if run, wait, err := target.MainThreadSched(pid); err == nil {
+		if proc.oneThread {
+			if run, wait, err := target.MainThreadSched(proc.pid); err == nil {
 				p.running, p.waiting = run, wait
 			}
 		}
@@ -107,14 +99,14 @@ func (m *cpuMeter) String() string {
 		return ""
 	}
 	var cores, threads []string
-	for i := range m.pids {
+	for i, proc := range m.procs {
 		start, end := m.start[i], m.end[i]
 		if start.cpu >= 0 && end.cpu >= 0 {
-			cores = append(cores, fmt.Sprintf("%s %.2f", m.names[i], m.share(end.cpu-start.cpu)))
+			cores = append(cores, fmt.Sprintf("%s %.2f", proc.name, m.share(end.cpu-start.cpu)))
 		}
 		if start.running >= 0 && end.running >= 0 {
 			threads = append(threads, fmt.Sprintf("; %s's main thread: running %.2f, waiting for a core %.2f of the time",
-				m.names[i], m.share(end.running-start.running), m.share(end.waiting-start.waiting)))
+				proc.name, m.share(end.running-start.running), m.share(end.waiting-start.waiting)))
 		}
 	}
 	return fmt.Sprintf("cores used: %s%s; bench process: %d garbage collections, %.2f cores collecting",

@@ -145,7 +145,7 @@ func TestReopenKeepsWhatTheEmbeddedStoreHeld(t *testing.T) {
 
 func TestCPUMeterReportsCoresAndCollections(t *testing.T) {
 	unread := procSample{cpu: -1, running: -1, waiting: -1}
-	m := &cpuMeter{names: []string{"bench", "alertmanager"}, pids: []int{0, 42}, oneThread: []bool{false, false},
+	m := &cpuMeter{procs: []child{{"bench", 0, false}, {"alertmanager", 42, false}},
 		start:   []procSample{{cpu: time.Second, running: -1, waiting: -1}, unread},
 		end:     []procSample{{cpu: 3 * time.Second, running: -1, waiting: -1}, {cpu: 5 * time.Second, running: -1, waiting: -1}},
 		elapsed: 4 * time.Second, gcStart: gcSample{cycles: 7, cpu: 1.0}, gcEnd: gcSample{cycles: 10, cpu: 1.2}}
@@ -154,7 +154,7 @@ func TestCPUMeterReportsCoresAndCollections(t *testing.T) {
 }
 
 func TestCPUMeterReportsAOneThreadServersMainThread(t *testing.T) {
-	m := &cpuMeter{names: []string{"bench", "redis-server"}, pids: []int{0, 42}, oneThread: []bool{false, true},
+	m := &cpuMeter{procs: []child{{"bench", 0, false}, {"redis-server", 42, true}},
 		start: []procSample{{cpu: 0, running: -1, waiting: -1}, {cpu: time.Second, running: 2 * time.Second, waiting: time.Second}},
 		end: []procSample{{cpu: time.Second, running: -1, waiting: -1},
 			{cpu: 4 * time.Second, running: 5 * time.Second, waiting: 1400 * time.Millisecond}},
