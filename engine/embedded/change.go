@@ -180,27 +180,12 @@ func (c *change) writes() []write {
 	for key, inc := range c.incidents {
 		ws = c.appendIncidentWrites(ws, key, inc)
 	}
-	n := len(ws)
-	ws = appendWrites(ws, bucketAlerts, c.alerts)
-	for i := n; i < len(ws); i++ {
-		ws[i].lazy = c.counted[ws[i].key] && ws[i].value != nil
-	}
-	ws = appendWrites(ws, bucketTimers, c.timers)
+	ws = appendPlacedWrites(ws, bucketAlerts, c.alerts, func(id string) *heldAlert { return c.s.alerts[id] },
+		func(a *heldAlert) string { return a.Incident }, func(id string) bool { return c.counted[id] })
+	ws = appendPlacedWrites(ws, bucketTimers, c.timers, c.s.timers.get,
+		func(t *engine.Timer) string { return t.Incident }, func(string) bool { return false })
 	for person, key := range c.lastPaged {
 		ws = append(ws, write{bucket: bucketLastPaged, key: person, value: key})
-	}
-	return ws
-}
-
-// appendWrites adds a write per changed record; a removed one (nil) is a
-// delete.
-func appendWrites[T any](ws []write, bucket []byte, changed map[string]*T) []write {
-	for k, v := range changed {
-		w := write{bucket: bucket, key: k}
-		if v != nil {
-			w.value = v
-		}
-		ws = append(ws, w)
 	}
 	return ws
 }

@@ -80,7 +80,7 @@ func (c *change) writtenWhole(key string, inc *engine.Incident) bool {
 func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incident) []write {
 	prev, inParts := c.s.incidents[key], c.s.inParts[key]
 	if inc == nil {
-		ws = append(ws, write{bucket: bucketIncidents, key: key})
+		ws = append(ws, write{bucket: bucketIncidents, key: placeKey(key, key)})
 		if prev != nil && inParts {
 			ws = appendPartDeletes(ws, bucketTimeline, key, len(prev.Timeline))
 			ws = appendPartDeletes(ws, bucketIncidentAlerts, key, len(prev.Alerts))
@@ -88,9 +88,9 @@ func (c *change) appendIncidentWrites(ws []write, key string, inc *engine.Incide
 		return ws
 	}
 	if c.writtenWhole(key, inc) {
-		return append(ws, write{bucket: bucketIncidents, key: key, value: inc})
+		return append(ws, write{bucket: bucketIncidents, key: placeKey(key, key), value: inc})
 	}
-	ws = append(ws, write{bucket: bucketIncidents, key: key, value: &incidentRecord{Incident: inc}})
+	ws = append(ws, write{bucket: bucketIncidents, key: placeKey(key, key), value: &incidentRecord{Incident: inc}})
 	var entriesFrom, alertsFrom int
 	if prev != nil && inParts {
 		entriesFrom, alertsFrom = len(prev.Timeline), len(prev.Alerts)

@@ -35,10 +35,11 @@ var (
 )
 
 // storeLayout numbers the way this version writes the data file: 2 writes
-// large incidents in parts (parts.go). Open refuses a file a later layout
+// large incidents in parts (parts.go), 3 keys incidents, alerts and
+// timers by incident number (placement.go). Open refuses a file a later layout
 // wrote, whose records it might misread, and marks the files it opens
 // with its own.
-const storeLayout = 2
+const storeLayout = 3
 
 // Options configure the embedded store.
 type Options struct {
@@ -161,32 +162,37 @@ func claimLayout(db *bbolt.DB) error {
 	})
 }
 
-// load reads the whole bbolt file into memory.
+// load reads the whole bbolt file into memory, and moves the records it
+// finds away from their places to them.
 func (s *Store) load() error {
-	return s.db.View(func(tx *bbolt.Tx) error {
+	var moves []misplaced
+	err := s.db.View(func(tx *bbolt.Tx) error {
 		if v := tx.Bucket(bucketMeta).Get(keySeq); v != nil {
 			if err := jsonrecord.Unmarshal(v, &s.seq); err != nil {
 				return fmt.Errorf("incident sequence: %w", err)
 			}
 		}
-		if err := forEach(tx, bucketIncidents, func(inc *engine.Incident) {
-			s.incidents[inc.Key] = inc
-			if inc.Open() {
-				s.open[inc.GroupKey] = inc.Key
-			}
-			if len(inc.Timeline) == 0 {
-				s.inParts[inc.Key] = true
-			}
-		}); err != nil {
+		if err := forEachPlaced(tx, bucketIncidents, &moves, func(inc *engine.Incident) (string, string) { return inc.Key, inc.Key },
+			func(inc *engine.Incident) {
+				s.incidents[inc.Key] = inc
+				if inc.Open() {
+					s.open[inc.GroupKey] = inc.Key
+				}
+				if len(inc.Timeline) == 0 {
+					s.inParts[inc.Key] = true
+				}
+			}); err != nil {
 			return err
 		}
 		if err := s.loadParts(tx); err != nil {
 			return err
 		}
-		if err := forEach(tx, bucketAlerts, func(a *engine.AlertRecord) { s.alerts[a.ID()] = holdAlert(a) }); err != nil {
+		if err := forEachPlaced(tx, bucketAlerts, &moves, func(a *engine.AlertRecord) (string, string) { return a.Incident, a.ID() },
+			func(a *engine.AlertRecord) { s.alerts[a.ID()] = holdAlert(a) }); err != nil {
 			return err
 		}
-		if err := forEach(tx, bucketTimers, func(t *engine.Timer) { s.timers.put(t) }); err != nil {
+		if err := forEachPlaced(tx, bucketTimers, &moves, func(t *engine.Timer) (string, string) { return t.Incident, t.ID },
+			func(t *engine.Timer) { s.timers.put(t) }); err != nil {
 			return err
 		}
 		return tx.Bucket(bucketLastPaged).ForEach(func(k, v []byte) error {
@@ -194,13 +200,23 @@ func (s *Store) load() error {
 			return nil
 		})
 	})
+	if err != nil {
+		return err
+	}
+	return moveToPlaces(s.db, moves)
 }
 
-func forEach[T any](tx *bbolt.Tx, bucket []byte, f func(*T)) error {
+// forEachPlaced decodes each record of bucket and calls f with it. place
+// names a record's incident and own key; a record found elsewhere than
+// its place is added to moves.
+func forEachPlaced[T any](tx *bbolt.Tx, bucket []byte, moves *[]misplaced, place func(*T) (incident, key string), f func(*T)) error {
 	return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
 		rec := new(T)
 		if err := jsonrecord.Unmarshal(v, rec); err != nil {
 			return fmt.Errorf("%s %s: %w", bucket, k, err)
+		}
+		if incident, key := place(rec); !placedAt(k, incident, key) {
+			*moves = append(*moves, misplaced{bucket: bucket, from: string(k), to: placeKey(incident, key)})
 		}
 		f(rec)
 		return nil

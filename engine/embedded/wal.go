@@ -73,6 +73,7 @@ type walRecord struct {
 // apply puts or deletes the record in tx.
 func (r walRecord) apply(tx *bbolt.Tx) error {
 	b := tx.Bucket(r.bucket)
+	b.FillPercent = fillOf(r.bucket)
 	if r.value == nil {
 		return b.Delete([]byte(r.key))
 	}

@@ -285,7 +285,7 @@ func TestACheckpointCopiesTheLogAndCutsIt(t *testing.T) {
 	ingestOne(t, s, "fp1")
 	require.NoError(t, s.writer.ckpt.checkpoint(s.writer.log.seg+1))
 	require.NoError(t, s.db.View(func(tx *bbolt.Tx) error {
-		assert.NotNil(t, tx.Bucket(bucketAlerts).Get([]byte("am/fp1")))
+		assert.NotNil(t, tx.Bucket(bucketAlerts).Get([]byte(placeKey("INC-1", "am/fp1"))))
 		assert.Equal(t, s.writer.log.seg+1, walFrom(tx))
 		return nil
 	}))
