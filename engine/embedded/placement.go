@@ -13,9 +13,9 @@ import (
 // an incident's, alert's or timer's record in the data file.
 const placeDigits = 19
 
-// placeKey is the key in the data file of the record key of incident's:
-// the incident itself, one of its alerts or one of its timers. It is the
-// incident's number, zero-padded, then "/" and key. bbolt keeps a bucket
+// placeKey is the key in the data file of the record named key that
+// belongs to incident: the incident itself, one of its alerts or one of
+// its timers. It is the incident's number, zero-padded, then "/" and key. bbolt keeps a bucket
 // in the byte order of its keys, in which incident keys (INC-9, INC-10)
 // and alert fingerprints are scattered; placed by number, the records of
 // new incidents, and of the alerts and timers they make, go at the end of
