@@ -3,6 +3,7 @@ package embedded
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"go.etcd.io/bbolt"
 
@@ -25,8 +26,19 @@ const placeDigits = 19
 // incident (an event's alert) is placed under 0.
 func placeKey(incident, key string) string {
 	n, _ := engine.IncidentNumber(incident)
-	return fmt.Sprintf("%0*d/%s", placeDigits, n, key)
+	var digits [placeDigits]byte
+	num := strconv.AppendInt(digits[:0], n, 10)
+	var b strings.Builder
+	b.Grow(placeDigits + 1 + len(key))
+	b.WriteString(zeros[:placeDigits-len(num)])
+	b.Write(num)
+	b.WriteByte('/')
+	b.WriteString(key)
+	return b.String()
 }
+
+// zeros pads incident numbers to placeDigits.
+var zeros = strings.Repeat("0", placeDigits)
 
 // placedFill is how full bbolt fills the pages of the buckets whose
 // records are placed by incident, where it splits a page that grew past
