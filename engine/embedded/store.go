@@ -35,10 +35,10 @@ var (
 )
 
 // storeLayout numbers the way this version writes the data file: 2 writes
-// large incidents in parts (parts.go), 3 keys incidents, alerts and
-// timers by incident number (placement.go). Open refuses a file a later layout
-// wrote, whose records it might misread, and marks the files it opens
-// with its own.
+// large incidents in parts (parts.go), 3 keys incidents, alerts and timers
+// by incident number (placement.go). Open refuses a file a later layout
+// wrote, whose records it might misread, and marks the files it opens with
+// its own.
 const storeLayout = 3
 
 // Options configure the embedded store.
@@ -162,8 +162,8 @@ func claimLayout(db *bbolt.DB) error {
 	})
 }
 
-// load reads the whole bbolt file into memory, and moves the records it
-// finds away from their places to them.
+// load reads the whole bbolt file into memory, then moves to its place
+// each record it found elsewhere.
 func (s *Store) load() error {
 	var moves []misplaced
 	err := s.db.View(func(tx *bbolt.Tx) error {
