@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,6 +110,89 @@ func BenchmarkClaimDue(b *testing.B) {
 		claimed += len(timers)
 	}
 	b.ReportMetric(float64(claimed)/b.Elapsed().Seconds(), "timers/s")
+}
+
+// BenchmarkEscalationFire runs what one escalation costs Redis as the
+// engine's workers run it, one at a time: claim a due escalation timer,
+// complete it with a page and claim the page timer in the same script,
+// complete the page as sent. It reports the commands the scripts call and
+// the scripts' own time in redis-server per fire (INFO commandstats).
+func BenchmarkEscalationFire(b *testing.B) {
+	s, srv := benchStore(b)
+	ctx := context.Background()
+	const incidents = 20_000
+	for i := 0; i < incidents; i += 100 {
+		_, err := s.Ingest(ctx, benchT0, benchAlerts(i, 100))
+		require.NoError(b, err)
+	}
+	stats := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	b.Cleanup(func() { stats.Close() })
+	require.NoError(b, stats.ConfigResetStat(ctx).Err())
+	now, fires := benchT0.Add(time.Second), 0
+	for b.Loop() {
+		if fires == incidents {
+			b.Fatalf("more than %d fires asked", incidents)
+		}
+		if err := fireEscalation(ctx, s, now); err != nil {
+			b.Fatal(err)
+		}
+		fires++
+	}
+	calls, scriptMicros := scriptCost(b, stats)
+	b.ReportMetric(calls/float64(fires), "redis-calls/fire")
+	b.ReportMetric(scriptMicros/float64(fires), "script-µs/fire")
+}
+
+// fireEscalation claims one due escalation timer and runs it as the engine
+// would for the bench roster's one person paged by SMS.
+func fireEscalation(ctx context.Context, s *Store, now time.Time) error {
+	claims, err := s.ClaimDue(ctx, now, time.Minute, 1)
+	if err != nil || len(claims) != 1 {
+		return fmt.Errorf("claim: %d claimed, %v", len(claims), err)
+	}
+	esc, inc := claims[0].Timers[0], claims[0].Incident
+	key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", engine.ChannelSMS)
+	c, err := s.CompleteAndClaim(ctx, now, engine.Completion{Timer: esc, Fenced: true, Position: &engine.Position{Step: 1},
+		Entries: []engine.Entry{{At: now, Kind: engine.EntryEscalated, Detail: "step 1 (round 1): paging Alice"}},
+		Pages:   []engine.Page{{Key: key, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: now}},
+		Timers: []engine.Timer{
+			{ID: key, Kind: engine.TimerPage, Incident: inc.Key, Gen: inc.Gen, Due: now, Person: "alice", Channel: engine.ChannelSMS},
+			{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate, Incident: inc.Key, Gen: inc.Gen,
+				Due: now.Add(5 * time.Minute), Step: 1},
+		}}, time.Minute)
+	if err != nil || len(c.Timers) != 1 {
+		return fmt.Errorf("escalate %s: claimed %d, %v", inc.Key, len(c.Timers), err)
+	}
+	page := c.Timers[0]
+	return s.Complete(ctx, now, engine.Completion{Timer: page,
+		Pages:   []engine.Page{{Key: page.ID, Person: page.Person, Channel: page.Channel, Status: engine.PageSent, ProviderID: "SM1", At: now}},
+		Entries: []engine.Entry{{At: now, Kind: engine.EntryPage, Actor: page.Person, Detail: "sms to Alice accepted by the provider (SM1)"}}})
+}
+
+// scriptCost sums INFO commandstats since the last reset: the commands
+// scripts called (every command but the scripts and INFO's own), and the
+// scripts' time in microseconds.
+func scriptCost(b *testing.B, rdb *redis.Client) (calls, scriptMicros float64) {
+	b.Helper()
+	info, err := rdb.Info(context.Background(), "commandstats").Result()
+	require.NoError(b, err)
+	for line := range strings.Lines(info) {
+		name, stats, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "cmdstat_"), ":")
+		if !ok || strings.HasPrefix(name, "#") {
+			continue
+		}
+		var n, micros float64
+		_, err := fmt.Sscanf(stats, "calls=%g,usec=%g", &n, &micros)
+		require.NoError(b, err, line)
+		switch name {
+		case "evalsha", "eval":
+			scriptMicros += micros
+		case "info", "config|resetstat":
+		default:
+			calls += n
+		}
+	}
+	return calls, scriptMicros
 }
 
 // BenchmarkPagePath runs what a new incident costs the store on its way to

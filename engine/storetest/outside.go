@@ -29,6 +29,21 @@ func testApplyWithoutTimer(t *testing.T, f Factory) {
 	assert.Equal(t, 1, inc.Step, "nothing else changed")
 }
 
+// testPageNamedTwice: a completion that names a new page twice (recorded,
+// then its outcome) records it once, as its last status.
+func testPageNamedTwice(t *testing.T, f Factory) {
+	s := f.Open(t)
+	ingest(t, s, T0, alert("fp1", engine.AlertFiring, "g1"))
+	key := "page/INC-1/g1/r0/s0/alice/sms"
+	page := engine.Page{Key: key, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: T0}
+	sent := page
+	sent.Status, sent.ProviderID = engine.PageSent, "SM1"
+	require.NoError(t, s.Complete(ctx, T0, engine.Completion{Incident: "INC-1", Pages: []engine.Page{page, sent}}))
+	inc := incident(t, s, "INC-1")
+	require.Len(t, inc.Pages, 1)
+	assert.Equal(t, engine.PageSent, inc.Pages[0].Status)
+}
+
 // testDueNow: a completion can bring a pending timer forward to now (the
 // failover to a person's next channel); a claimed one is left alone.
 func testDueNow(t *testing.T, f Factory) {

@@ -48,6 +48,7 @@ func Run(t *testing.T, f Factory) {
 		"everything survives a reopen":                              testReopen,
 		"a completion without a timer applies to its incident":      testApplyWithoutTimer,
 		"a completion brings pending timers forward":                testDueNow,
+		"a page named twice in one completion is recorded once":     testPageNamedTwice,
 		"ack timeout triggers the incident again":                   testAckTimeout,
 		"ack timeout after a resolve is stale":                      testAckTimeoutAfterResolveIsStale,
 		"escalate runs the next step of a triggered incident now":   testEscalateTriggered,

@@ -89,21 +89,39 @@ local function lease_timer(shard, id, t, token, lease_until, lease_score)
   return json
 end
 
--- claim_made claims the timers of made that are due at now_score and not
--- claimed, each once, and returns them as JSON: claim i (from 1) gets the
--- lease token token .. '-' .. i.
-local function claim_made(made, now_score, token, lease_until, lease_score)
-  local out = {}
-  for i, timer_id in ipairs(made) do
-    local json = redis.call('HGET', K.timers, timer_id)
-    local t = json and cjson.decode(json)
-    local shard = shard_key(timer_id)
-    local score = t and (t.lease or '') == '' and redis.call('ZSCORE', shard, timer_id)
-    if score and tonumber(score) <= tonumber(now_score) then
-      out[#out + 1] = lease_timer(shard, timer_id, t, token .. '-' .. i, lease_until, lease_score)
-    end
+-- A script that claims the timers it makes due now gathers the claims in
+-- a list made by new_claims (nil when it claims nothing): claim i (from 1)
+-- gets the lease token token .. '-' .. i, and claims.out holds the claimed
+-- timers as JSON, in the order claimed.
+local function new_claims(now_score, token, lease_until, lease_score)
+  if lease_until == '' then
+    return nil
   end
-  return out
+  return {now_score = tonumber(now_score), token = token, lease_until = lease_until,
+    lease_score = lease_score, out = {}}
+end
+
+-- claim_timer claims timer t (decoded) of shard for claims.
+local function claim_timer(claims, shard, id, t)
+  local n = #claims.out + 1
+  claims.out[n] = lease_timer(shard, id, t, claims.token .. '-' .. n, claims.lease_until, claims.lease_score)
+end
+
+-- make_timer stores a timer the script makes, t being its JSON or the same
+-- decoded, to run at score. With claims, one due by then is claimed as it
+-- is stored: it is written once, already leased.
+local function make_timer(claims, id, t, score)
+  if claims and tonumber(score) <= claims.now_score then
+    if type(t) == 'string' then
+      t = cjson.decode(t)
+    end
+    claim_timer(claims, shard_key(id), id, t)
+    return
+  end
+  if type(t) ~= 'string' then
+    t = cjson.encode(t)
+  end
+  put_timer(id, t, score)
 end
 
 local function remove_timer(id)

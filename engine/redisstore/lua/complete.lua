@@ -6,10 +6,11 @@
 -- first step now), the escalation position, timeline entries, pages (a
 -- pending page never replaces a recorded one), new timers (none for a page
 -- recorded before this completion, none whose ID exists) and timers brought
--- forward to now. With a lease end given, it then claims, as claim_due.lua
--- does, the timers it created (a retrigger's escalation included) and those
+-- forward to now. With a lease end given, it also claims, as claim_due.lua
+-- does, the timers it creates (a retrigger's escalation included) and those
 -- it was asked to bring forward that are due at now (scored at or before
--- now's due score) and not claimed.
+-- now's due score) and not claimed; a timer it creates is written once,
+-- already leased.
 --
 -- KEYS: common.lua's.
 -- ARGV: common.lua's head, then
@@ -39,12 +40,16 @@ local id, lease, key, gen = ARGV[HEAD + 1], ARGV[HEAD + 2], ARGV[HEAD + 3], ARGV
 local fenced, retrigger = ARGV[HEAD + 5] == '1', ARGV[HEAD + 6] == '1'
 local retry_due, retry_score = ARGV[HEAD + 7], ARGV[HEAD + 8]
 local now, now_score = ARGV[HEAD + 9], ARGV[HEAD + 10]
-local lease_until, lease_score, token = ARGV[HEAD + 11], ARGV[HEAD + 12], ARGV[HEAD + 13]
--- made lists the IDs of the timers created or brought forward, to claim.
-local made = {}
+-- claims gathers the timers created or brought forward that are claimed.
+local claims = new_claims(now_score, ARGV[HEAD + 13], ARGV[HEAD + 11], ARGV[HEAD + 12])
 
--- finish removes the claimed timer, or reschedules it for a retry; false
--- when the lease is lost.
+-- ending is set while the claimed timer is to be removed when the script
+-- ends: unless the completion makes it again (the escalation's next step),
+-- which then overwrites it in place.
+local ending = false
+
+-- finish marks the claimed timer to be removed, or reschedules it for a
+-- retry; false when the lease is lost.
 local function finish()
   local json = redis.call('HGET', K.timers, id)
   local t = json and cjson.decode(json)
@@ -52,7 +57,7 @@ local function finish()
     return false
   end
   if retry_due == '' then
-    remove_timer(id)
+    ending = true
     return true
   end
   t.due, t.lease, t.lease_until, t.claims = retry_due, nil, nil, nil
@@ -73,23 +78,57 @@ local function fence_holds(state, incident_gen)
   return true
 end
 
+-- settle removes the claimed timer if it is still to be removed.
+local function settle()
+  if ending then
+    remove_timer(id)
+    ending = false
+  end
+end
+
+-- timer_exists reports whether timer timer_id is stored and not to be
+-- removed.
+local function timer_exists(timer_id)
+  if ending and timer_id == id then
+    return false
+  end
+  return redis.call('HEXISTS', K.timers, timer_id) == 1
+end
+
+-- remake is make_timer for the completion's timers: the claimed timer made
+-- again is no longer to be removed.
+local function remake(timer_id, t, score)
+  if timer_id == id then
+    ending = false
+  end
+  make_timer(claims, timer_id, t, score)
+end
+
 -- trigger_again moves an acknowledged incident back to triggered,
 -- escalating from the first step now.
 local function trigger_again(k)
   redis.call('HSET', k.fields, 'state', 'triggered', 'round', '0', 'step', '0')
   local new_gen = redis.call('HINCRBY', k.fields, 'gen', 1)
   local esc = ESC_PREFIX .. key
-  put_timer(esc, timer_json(esc, 'escalate', key, new_gen, now), now_score)
-  made[#made + 1] = esc
+  remake(esc, timer_json(esc, 'escalate', key, new_gen, now), now_score)
+end
+
+-- page_recorded reports whether incident k has page page_key; known holds
+-- the answers of the script so far.
+local function page_recorded(k, known, page_key)
+  if known[page_key] == nil then
+    known[page_key] = redis.call('HEXISTS', k.pages, page_key) == 1
+  end
+  return known[page_key]
 end
 
 -- record_page adds or updates a page, and notes a sent one as the person's
 -- latest incident.
-local function record_page(k, page_key, person, status, json)
+local function record_page(k, known, page_key, person, status, json)
   if status == 'sent' then
     redis.call('HSET', K.last_paged, person, key)
   end
-  if redis.call('HEXISTS', k.pages, page_key) == 1 then
+  if page_recorded(k, known, page_key) then
     if status ~= 'pending' then
       redis.call('HSET', k.pages, page_key, json)
     end
@@ -97,19 +136,27 @@ local function record_page(k, page_key, person, status, json)
   end
   redis.call('HSET', k.pages, page_key, json)
   redis.call('RPUSH', k.order, page_key)
+  known[page_key] = true
 end
 
--- bring_forward makes a pending timer that is not claimed due now.
+-- bring_forward makes a pending timer that is not claimed due now, and
+-- claims it when claims are asked for.
 local function bring_forward(timer_id)
-  local json = redis.call('HGET', K.timers, timer_id)
+  local json = not (ending and timer_id == id) and redis.call('HGET', K.timers, timer_id)
   local t = json and cjson.decode(json)
   if not t or (t.lease or '') ~= '' then
     return
   end
-  local score = redis.call('ZSCORE', shard_key(timer_id), timer_id)
-  if score and tonumber(score) > tonumber(now_score) then
+  local shard = shard_key(timer_id)
+  local score = redis.call('ZSCORE', shard, timer_id)
+  if not score then
+    return
+  end
+  if tonumber(score) > tonumber(now_score) then
     t.due = now
-    put_timer(timer_id, cjson.encode(t), now_score)
+    make_timer(claims, timer_id, t, now_score)
+  elseif claims then
+    claim_timer(claims, shard, timer_id, t)
   end
 end
 
@@ -127,25 +174,23 @@ local function apply(k, o)
   local pages_at, timers_at = o, o + 1 + tonumber(ARGV[o]) * 4
   local forward_at = timers_at + 1 + tonumber(ARGV[timers_at]) * 4
   -- Page timers are skipped for pages recorded before this completion.
-  local recorded = {}
+  local known, recorded = {}, {}
   for i = 0, tonumber(ARGV[timers_at]) - 1 do
     local t = timers_at + 1 + i * 4
-    recorded[i] = ARGV[t + 1] == 'page' and redis.call('HEXISTS', k.pages, ARGV[t]) == 1
+    recorded[i] = ARGV[t + 1] == 'page' and page_recorded(k, known, ARGV[t])
   end
   for i = 0, tonumber(ARGV[pages_at]) - 1 do
     local p = pages_at + 1 + i * 4
-    record_page(k, ARGV[p], ARGV[p + 1], ARGV[p + 2], ARGV[p + 3])
+    record_page(k, known, ARGV[p], ARGV[p + 1], ARGV[p + 2], ARGV[p + 3])
   end
   for i = 0, tonumber(ARGV[timers_at]) - 1 do
     local t = timers_at + 1 + i * 4
-    if not recorded[i] and redis.call('HEXISTS', K.timers, ARGV[t]) == 0 then
-      put_timer(ARGV[t], ARGV[t + 3], ARGV[t + 2])
-      made[#made + 1] = ARGV[t]
+    if not recorded[i] and not timer_exists(ARGV[t]) then
+      remake(ARGV[t], ARGV[t + 3], ARGV[t + 2])
     end
   end
   for i = 1, tonumber(ARGV[forward_at]) do
     bring_forward(ARGV[forward_at + i])
-    made[#made + 1] = ARGV[forward_at + i]
   end
 end
 
@@ -155,24 +200,23 @@ end
 local k = incident_keys(key)
 local fields = redis.call('HMGET', k.fields, 'state', 'gen')
 if not fields[1] then
+  settle()
   return {'ok'}
 end
 if not fence_holds(fields[1], fields[2]) then
+  settle()
   return {'moved_on'}
 end
 if retrigger then
   trigger_again(k)
 end
 apply(k, HEAD + 14)
-local claimed = {}
-if lease_until ~= '' then
-  claimed = claim_made(made, now_score, token, lease_until, lease_score)
-end
-if #claimed == 0 then
+settle()
+if not claims or #claims.out == 0 then
   return {'ok'}
 end
 local answer = {'ok', snapshot(key)}
-for _, json in ipairs(claimed) do
+for _, json in ipairs(claims.out) do
   answer[#answer + 1] = json
 end
 return answer

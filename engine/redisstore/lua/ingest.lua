@@ -268,17 +268,16 @@ local function first_step(key, plan)
     redis.call('HSET', k.pages, page_key, cjson.encode(page))
     redis.call('RPUSH', k.order, page_key)
   end
-  local made = {}
+  local claims = new_claims(NOW_SCORE, TOKEN .. '-' .. key, LEASE_UNTIL, LEASE_SCORE)
   for _, t in ipairs(plan.timers) do
     local id = t.prefix .. key .. t.suffix
     if redis.call('HEXISTS', K.timers, id) == 0 then
       local timer = cjson.decode(t.json)
       timer.id, timer.incident = id, key
-      put_timer(id, cjson.encode(timer), t.score)
-      made[#made + 1] = id
+      make_timer(claims, id, timer, t.score)
     end
   end
-  return claim_made(made, NOW_SCORE, TOKEN .. '-' .. key, LEASE_UNTIL, LEASE_SCORE)
+  return claims and claims.out or {}
 end
 
 -- An incident keeps its escalation timer unless a later alert of the batch
