@@ -151,22 +151,11 @@ func fireEscalation(ctx context.Context, s *Store, now time.Time) error {
 		return fmt.Errorf("claim: %d claimed, %v", len(claims), err)
 	}
 	esc, inc := claims[0].Timers[0], claims[0].Incident
-	key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", engine.ChannelSMS)
-	c, err := s.CompleteAndClaim(ctx, now, engine.Completion{Timer: esc, Fenced: true, Position: &engine.Position{Step: 1},
-		Entries: []engine.Entry{{At: now, Kind: engine.EntryEscalated, Detail: "step 1 (round 1): paging Alice"}},
-		Pages:   []engine.Page{{Key: key, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: now}},
-		Timers: []engine.Timer{
-			{ID: key, Kind: engine.TimerPage, Incident: inc.Key, Gen: inc.Gen, Due: now, Person: "alice", Channel: engine.ChannelSMS},
-			{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate, Incident: inc.Key, Gen: inc.Gen,
-				Due: now.Add(5 * time.Minute), Step: 1},
-		}}, time.Minute)
+	c, err := s.CompleteAndClaim(ctx, now, pageAliceStep(esc, inc, now), time.Minute)
 	if err != nil || len(c.Timers) != 1 {
 		return fmt.Errorf("escalate %s: claimed %d, %v", inc.Key, len(c.Timers), err)
 	}
-	page := c.Timers[0]
-	return s.Complete(ctx, now, engine.Completion{Timer: page,
-		Pages:   []engine.Page{{Key: page.ID, Person: page.Person, Channel: page.Channel, Status: engine.PageSent, ProviderID: "SM1", At: now}},
-		Entries: []engine.Entry{{At: now, Kind: engine.EntryPage, Actor: page.Person, Detail: "sms to Alice accepted by the provider (SM1)"}}})
+	return s.Complete(ctx, now, pageSent(c.Timers[0], now))
 }
 
 // scriptCost sums INFO commandstats since the last reset: the commands
@@ -266,19 +255,30 @@ func runBenchTimer(ctx context.Context, s *Store, c engine.Claimed) error {
 	}
 	now := time.Now()
 	if t.Kind == engine.TimerPage {
-		return s.Complete(ctx, now, engine.Completion{Timer: t,
-			Pages:   []engine.Page{{Key: t.ID, Person: t.Person, Channel: t.Channel, Status: engine.PageSent, ProviderID: "SM1", At: now}},
-			Entries: []engine.Entry{{At: now, Kind: engine.EntryPage, Actor: t.Person, Detail: "sms to Alice accepted by the provider (SM1)"}}})
+		return s.Complete(ctx, now, pageSent(t, now))
 	}
+	return s.Complete(ctx, now, pageAliceStep(t, inc, now))
+}
+
+// pageAliceStep is the completion of escalation timer esc of inc whose
+// first step pages Alice by SMS now, with the next step in five minutes.
+func pageAliceStep(esc engine.Timer, inc *engine.Incident, now time.Time) engine.Completion {
 	key := engine.PageKey(inc.Key, inc.Gen, 0, 0, "alice", engine.ChannelSMS)
-	return s.Complete(ctx, now, engine.Completion{Timer: t, Fenced: true, Position: &engine.Position{Step: 1},
+	return engine.Completion{Timer: esc, Fenced: true, Position: &engine.Position{Step: 1},
 		Entries: []engine.Entry{{At: now, Kind: engine.EntryEscalated, Detail: "step 1 (round 1): paging Alice"}},
 		Pages:   []engine.Page{{Key: key, Person: "alice", Channel: engine.ChannelSMS, Status: engine.PagePending, At: now}},
 		Timers: []engine.Timer{
 			{ID: key, Kind: engine.TimerPage, Incident: inc.Key, Gen: inc.Gen, Due: now, Person: "alice", Channel: engine.ChannelSMS},
 			{ID: engine.EscalationTimerID(inc.Key), Kind: engine.TimerEscalate, Incident: inc.Key, Gen: inc.Gen,
 				Due: now.Add(5 * time.Minute), Step: 1},
-		}})
+		}}
+}
+
+// pageSent is the completion of page timer t as accepted by the provider.
+func pageSent(t engine.Timer, now time.Time) engine.Completion {
+	return engine.Completion{Timer: t,
+		Pages:   []engine.Page{{Key: t.ID, Person: t.Person, Channel: t.Channel, Status: engine.PageSent, ProviderID: "SM1", At: now}},
+		Entries: []engine.Entry{{At: now, Kind: engine.EntryPage, Actor: t.Person, Detail: "sms to Alice accepted by the provider (SM1)"}}}
 }
 
 // fillScript stores page timers bench/<from>..bench/<to>, all due at one
