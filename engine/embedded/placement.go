@@ -16,14 +16,14 @@ const placeDigits = 19
 
 // placeKey is the key in the data file of the record named key that
 // belongs to incident: the incident itself, one of its alerts or one of
-// its timers. It is the incident's number, zero-padded, then "/" and key. bbolt keeps a bucket
-// in the byte order of its keys, in which incident keys (INC-9, INC-10)
-// and alert fingerprints are scattered; placed by number, the records of
-// new incidents, and of the alerts and timers they make, go at the end of
-// their buckets and share pages. A checkpoint then writes about one page
-// for every few records it copies, however many the file holds, instead
-// of a page for nearly every record (bench/README.md). A record of no
-// incident (an event's alert) is placed under 0.
+// its timers. It is the incident's number, zero-padded, then "/" and key.
+// bbolt keeps a bucket in the byte order of its keys, in which incident
+// keys (INC-9, INC-10) and alert fingerprints are scattered; placed by
+// number, the records of new incidents, and of the alerts and timers they
+// make, go at the end of their buckets and share pages. A checkpoint then
+// writes about one page for every few records it copies, however many the
+// file holds, instead of a page for nearly every record (bench/README.md).
+// A record of no incident (an event's alert) is placed under 0.
 func placeKey(incident, key string) string {
 	n, _ := engine.IncidentNumber(incident)
 	var digits [placeDigits]byte

@@ -86,13 +86,16 @@ local function settle()
   end
 end
 
+-- removing reports whether timer_id names the claimed timer, to be
+-- removed: to the completion's steps it no longer exists.
+local function removing(timer_id)
+  return ending and timer_id == id
+end
+
 -- timer_exists reports whether timer timer_id is stored and not to be
 -- removed.
 local function timer_exists(timer_id)
-  if ending and timer_id == id then
-    return false
-  end
-  return redis.call('HEXISTS', K.timers, timer_id) == 1
+  return not removing(timer_id) and redis.call('HEXISTS', K.timers, timer_id) == 1
 end
 
 -- remake is make_timer for the completion's timers: the claimed timer made
@@ -142,7 +145,7 @@ end
 -- bring_forward makes a pending timer that is not claimed due now, and
 -- claims it when claims are asked for.
 local function bring_forward(timer_id)
-  local json = not (ending and timer_id == id) and redis.call('HGET', K.timers, timer_id)
+  local json = not removing(timer_id) and redis.call('HGET', K.timers, timer_id)
   local t = json and cjson.decode(json)
   if not t or (t.lease or '') ~= '' then
     return
